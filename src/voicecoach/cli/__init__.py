@@ -1,0 +1,33 @@
+"""`voicecoach` command line. Each sub-module registers its own sub-commands."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from voicecoach import __version__
+from voicecoach.cli import history, model, routines, run, speech
+from voicecoach.errors import UserError
+
+MODULES = (routines, run, speech, model, history)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voicecoach", description="Offline, hands-free, voice-guided lower-back workouts."
+    )
+    parser.add_argument("--version", action="version", version=f"voicecoach {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except UserError as error:
+        print(f"voicecoach: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""The session engine: a state machine fed by commands and a clock, producing what to say."""

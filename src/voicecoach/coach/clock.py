@@ -1,0 +1,44 @@
+"""Time for the session engine: the real clock live, a virtual one in tests and text mode."""
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since an arbitrary origin."""
+        ...
+
+    def sleep_until(self, deadline: float) -> None: ...
+
+
+class RealClock:
+    """Monotonic wall time, optionally running `speed` times faster."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self._origin = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._origin) * self.speed
+
+    def sleep_until(self, deadline: float) -> None:
+        # Sleep most of the gap, then spin briefly: time.sleep alone overshoots by a few ms.
+        while (remaining := (deadline - self.now()) / self.speed) > 0:
+            time.sleep(remaining - 0.002 if remaining > 0.004 else 0)
+
+
+class VirtualClock:
+    """A clock that jumps straight to each deadline: a whole routine runs in milliseconds."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def sleep_until(self, deadline: float) -> None:
+        self._now = max(self._now, deadline)
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds

@@ -1,0 +1,157 @@
+"""Strict loading of the routine library: every problem becomes one UserError line.
+
+Layout: `<root>/exercises/<id>.yaml` holds one exercise each, `<root>/<id>.yaml` one routine each.
+"""
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from voicecoach.errors import UserError
+from voicecoach.routines.schema import Dosage, Exercise, Routine, RoutineEntry, effective_dosage
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def default_routines_dir() -> Path:
+    """`$VOICECOACH_ROUTINES`, else the `routines/` folder of this checkout."""
+    if env := os.environ.get("VOICECOACH_ROUTINES"):
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "routines"
+
+
+@dataclass
+class Library:
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    routines: dict[str, Routine] = field(default_factory=dict)
+
+    def routine(self, ref: str) -> Routine:
+        """A routine by id, or by the path of a YAML file checked against this library."""
+        if ref in self.routines:
+            return self.routines[ref]
+        path = Path(ref)
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            routine = load_model(path, Routine)
+            self.check_routine(routine, path)
+            return routine
+        known = ", ".join(sorted(self.routines)) or "none"
+        raise UserError(f"{ref}: no such routine (known: {known})")
+
+    def steps(self, routine: Routine) -> list[tuple[Exercise, RoutineEntry, Dosage]]:
+        return [
+            (self.exercises[e.exercise], e, effective_dosage(self.exercises[e.exercise], e))
+            for e in routine.exercises
+        ]
+
+    def check_routine(self, routine: Routine, path: Path) -> None:
+        lines = _line_index(path)
+        for i, entry in enumerate(routine.exercises):
+            if entry.exercise not in self.exercises:
+                where = _where(path, lines, ("exercises", i, "exercise"))
+                raise UserError(f"{where}: unknown exercise '{entry.exercise}'")
+            effective_dosage(self.exercises[entry.exercise], entry)
+        if routine.fallback is not None and routine.fallback not in self.routines:
+            if routine.fallback != routine.id:
+                where = _where(path, lines, ("fallback",))
+                raise UserError(f"{where}: unknown fallback routine '{routine.fallback}'")
+
+
+def load_library(root: Path | None = None, extra: Iterable[Path] = ()) -> Library:
+    """Load and cross-check every exercise and routine under `root` (and `extra` routine files)."""
+    root = root or default_routines_dir()
+    if not root.is_dir():
+        raise UserError(f"{root}: routines folder not found")
+    library = Library()
+    for path in sorted((root / "exercises").glob("*.yaml")):
+        _add(library.exercises, load_model(path, Exercise), path)
+    routine_paths = [*sorted(root.glob("*.yaml")), *extra]
+    for path in routine_paths:
+        _add(library.routines, load_model(path, Routine), path)
+    for path in routine_paths:
+        routine = load_model(path, Routine)
+        library.check_routine(routine, path)
+    return library
+
+
+def _add(table: dict[str, Model], item: Model, path: Path) -> None:
+    item_id = item.id  # type: ignore[attr-defined]
+    if item_id in table:
+        raise UserError(f"{path}: id '{item_id}' is defined twice")
+    if path.stem != item_id:
+        raise UserError(f"{path}: id '{item_id}' does not match the file name '{path.stem}'")
+    table[item_id] = item
+
+
+def load_model(path: Path, model: type[Model]) -> Model:
+    """Parse one YAML file into `model`; any problem is one line naming file, line and field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"{path}: cannot read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise UserError(f"{path}{line}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise UserError(f"{path}: expected a mapping of fields, found {found}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = tuple(first["loc"])
+        where = _where(path, _line_index(path), loc)
+        raise UserError(f"{where}: {_field_name(loc)}: {_message(first)}") from None
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    got = error.get("input")
+    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+    return f"{error['msg'][0].lower()}{error['msg'][1:]}{shown}"
+
+
+def _field_name(loc: tuple) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "(top level)"
+
+
+def _line_index(path: Path) -> yaml.Node | None:
+    try:
+        return yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def _where(path: Path, root: yaml.Node | None, loc: tuple) -> str:
+    """`path:line` of the deepest YAML node on `loc` (the line of the offending field)."""
+    node, line = root, None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if k.value == part]
+            if not match:
+                break
+            key, node = match[0]
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return f"{path}:{line}" if line else str(path)

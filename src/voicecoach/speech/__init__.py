@@ -1,0 +1,1 @@
+"""Audio in and out: recognisers, speakers, devices and the command phrase table."""
