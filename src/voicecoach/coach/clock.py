@@ -1,7 +1,10 @@
-"""Time for the session engine: the real clock live, a virtual one in tests and text mode."""
+"""Time for the session engine: the real clock live, a virtual one in tests."""
 
+import queue
 import time
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+Item = TypeVar("Item")
 
 
 class Clock(Protocol):
@@ -10,6 +13,10 @@ class Clock(Protocol):
         ...
 
     def sleep_until(self, deadline: float) -> None: ...
+
+    def wait_for(self, inbox: "queue.Queue[Item]", deadline: float | None) -> Item:
+        """The next item from `inbox`, or queue.Empty once `deadline` has come."""
+        ...
 
 
 class RealClock:
@@ -27,6 +34,14 @@ class RealClock:
         while (remaining := (deadline - self.now()) / self.speed) > 0:
             time.sleep(remaining - 0.002 if remaining > 0.004 else 0)
 
+    def wait_for(self, inbox: "queue.Queue[Item]", deadline: float | None) -> Item:
+        if deadline is None:
+            return inbox.get()
+        timeout = (deadline - self.now()) / self.speed
+        if timeout <= 0:
+            return inbox.get_nowait()
+        return inbox.get(timeout=timeout)
+
 
 class VirtualClock:
     """A clock that jumps straight to each deadline: a whole routine runs in milliseconds."""
@@ -42,3 +57,13 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> None:
         self._now += seconds
+
+    def wait_for(self, inbox: "queue.Queue[Item]", deadline: float | None) -> Item:
+        """Commands already in the inbox come first; otherwise time jumps to the deadline."""
+        if deadline is None:
+            return inbox.get()
+        try:
+            return inbox.get_nowait()
+        except queue.Empty:
+            self.sleep_until(deadline)
+            raise

@@ -55,10 +55,10 @@ class Library:
                 where = _where(path, lines, ("exercises", i, "exercise"))
                 raise UserError(f"{where}: unknown exercise '{entry.exercise}'")
             effective_dosage(self.exercises[entry.exercise], entry)
-        if routine.fallback is not None and routine.fallback not in self.routines:
-            if routine.fallback != routine.id:
-                where = _where(path, lines, ("fallback",))
-                raise UserError(f"{where}: unknown fallback routine '{routine.fallback}'")
+        fallback = routine.fallback
+        if fallback is not None and fallback not in self.routines and fallback != routine.id:
+            where = _where(path, lines, ("fallback",))
+            raise UserError(f"{where}: unknown fallback routine '{fallback}'")
 
 
 def load_library(root: Path | None = None, extra: Iterable[Path] = ()) -> Library:
@@ -149,7 +149,9 @@ def _where(path: Path, root: yaml.Node | None, loc: tuple) -> str:
                 break
             key, node = match[0]
             line = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
             line = node.start_mark.line + 1
         else:

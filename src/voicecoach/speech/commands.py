@@ -47,3 +47,9 @@ def command_for(text: str) -> Command | None:
 
 def all_phrases() -> list[str]:
     return list(PHRASE_TO_COMMAND)
+
+
+def help_text() -> str:
+    """What the coach says when asked for help: the first phrase of each command."""
+    phrases = [phrases[0] for command, phrases in PHRASES.items() if command != Command.START]
+    return f"You can say: {', '.join(phrases)}."

@@ -40,7 +40,9 @@ class Recognizer(Protocol):
         ...
 
 
-def recognize_stream(recognizer: Recognizer, blocks: Iterable[np.ndarray]) -> Iterator[CommandEvent]:
+def recognize_stream(
+    recognizer: Recognizer, blocks: Iterable[np.ndarray]
+) -> Iterator[CommandEvent]:
     for block in blocks:
         yield from recognizer.feed(block)
     yield from recognizer.flush()

@@ -14,7 +14,11 @@ def read_wav(path: Path, rate: int = SAMPLE_RATE) -> np.ndarray:
     """Any PCM WAV as int16 mono samples at `rate`."""
     try:
         with wave.open(str(path), "rb") as wav:
-            width, channels, source_rate = wav.getsampwidth(), wav.getnchannels(), wav.getframerate()
+            width, channels, source_rate = (
+                wav.getsampwidth(),
+                wav.getnchannels(),
+                wav.getframerate(),
+            )
             frames = wav.readframes(wav.getnframes())
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
@@ -46,7 +50,7 @@ def _to_float(frames: bytes, width: int) -> np.ndarray:
         return np.frombuffer(frames, "<i2").astype(np.float64) / 32768
     if width == 3:
         raw = np.frombuffer(frames, np.uint8).reshape(-1, 3)
-        ints = (raw[:, 0].astype(np.int32) | raw[:, 1] << 8 | raw[:, 2].astype(np.int8) << 16)
+        ints = raw[:, 0].astype(np.int32) | raw[:, 1] << 8 | raw[:, 2].astype(np.int8) << 16
         return ints.astype(np.float64) / 2**23
     if width == 4:
         return np.frombuffer(frames, "<i4").astype(np.float64) / 2**31

@@ -1,0 +1,183 @@
+"""Turns a routine into steps of timed lines: what to say, and how long until the next line."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from voicecoach.coach.events import State
+from voicecoach.routines import Dosage, Exercise, Library, Routine
+from voicecoach.routines.schema import Sides
+
+INSTRUCTION_PAUSE = 0.8  # silence after each instruction line, to picture it
+SIDES_IN_ORDER = ("left", "right")
+
+
+class StepKind(StrEnum):
+    INTRO = "intro"  # the routine's welcome
+    EXERCISE = "exercise"  # an exercise's name, dosage and instructions
+    SET = "set"  # one set (on one side) of reps or a hold
+    REST = "rest"  # between sets
+    CHANGE = "change"  # between exercises
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    gap: float  # seconds from the start of this line to the start of the next, at least
+    state: State
+    rep: int = 0  # reps completed once this line has been said
+    scaled: bool = False  # the gap follows the tempo (slower / faster)
+    pause: float = 0.0  # silence after the line however long it takes to say
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: StepKind
+    cues: tuple[Cue, ...]
+    exercise_index: int | None = None
+    set: int | None = None
+    sets: int | None = None
+    side: str | None = None
+
+    @property
+    def landmark(self) -> bool:
+        """A place `previous` can go back to."""
+        return self.kind in (StepKind.EXERCISE, StepKind.SET)
+
+
+def build_script(library: Library, routine: Routine) -> list[Step]:
+    plan = library.steps(routine)
+    steps = [intro_step(routine)]
+    for index, (exercise, _, dosage) in enumerate(plan):
+        if index:
+            steps.append(change_step(index, routine.rest_between_exercises, exercise))
+        steps.append(exercise_step(index, len(plan), exercise, dosage))
+        previous_side = None
+        for number, (set_number, side) in enumerate(set_order(dosage)):
+            if number:
+                steps.append(rest_step(index, dosage.rest_seconds))
+            switched = previous_side is not None and side != previous_side
+            steps.append(set_step(index, dosage, set_number, side, switched))
+            previous_side = side
+    return steps
+
+
+def set_order(dosage: Dosage) -> Iterator[tuple[int, str | None]]:
+    """(set number, side) in the order they are done: all sets on the left, then the right."""
+    sides = SIDES_IN_ORDER if dosage.sides == Sides.EACH else (None,)
+    for side in sides:
+        for number in range(1, dosage.sets + 1):
+            yield number, side
+
+
+def intro_step(routine: Routine) -> Step:
+    count = len(routine.exercises)
+    lines = [
+        f"{routine.name}.",
+        *routine.intro,
+        f"{count} exercise{'s' if count > 1 else ''} today.",
+    ]
+    return Step(StepKind.INTRO, _spoken(lines, State.SPEAKING))
+
+
+def exercise_step(index: int, count: int, exercise: Exercise, dosage: Dosage) -> Step:
+    lines = [
+        f"Exercise {index + 1} of {count}: {exercise.name}.",
+        describe(dosage),
+        *exercise.instructions,
+        *exercise.cautions,
+    ]
+    return Step(StepKind.EXERCISE, _spoken(lines, State.SPEAKING), exercise_index=index)
+
+
+def change_step(index: int, seconds: float, upcoming: Exercise) -> Step:
+    cues = countdown(
+        seconds, f"Good work. Rest for {seconds:g} seconds. Coming up: {upcoming.name}."
+    )
+    return Step(StepKind.CHANGE, cues, exercise_index=index)
+
+
+def rest_step(index: int, seconds: float) -> Step:
+    return Step(StepKind.REST, countdown(seconds, f"Rest for {seconds:g} seconds."), index)
+
+
+def set_step(index: int, dosage: Dosage, number: int, side: str | None, switched: bool) -> Step:
+    announce = f"Set {number} of {dosage.sets}." if dosage.sets > 1 else "Here we go."
+    if side:
+        announce = f"{side.capitalize()} side. {announce}"
+        if switched:
+            announce = f"Switch sides. {announce}"
+    cues = [Cue(announce, 1.0, State.SPEAKING), *rep_cues(dosage)]
+    return Step(StepKind.SET, tuple(cues), index, number, dosage.sets, side)
+
+
+def rep_cues(dosage: Dosage) -> list[Cue]:
+    half = dosage.tempo_seconds / 2
+    if dosage.reps == 1 and dosage.hold_seconds and dosage.sides != Sides.ALTERNATE:
+        return [
+            Cue("Get into position.", dosage.tempo_seconds, State.COUNTING, scaled=True),
+            *hold_cues(dosage.hold_seconds),
+            Cue("Relax.", half, State.COUNTING, rep=1, scaled=True),
+        ]
+    cues: list[Cue] = []
+    sides = SIDES_IN_ORDER if dosage.sides == Sides.ALTERNATE else (None,)
+    for rep in range(1, dosage.reps + 1):
+        for side in sides:
+            label = f"{rep}, {side}." if side else f"{rep}."
+            done = rep if side in (None, sides[-1]) else 0
+            if dosage.hold_seconds:
+                cues.append(Cue(label, half, State.COUNTING, scaled=True))
+                cues.extend(hold_cues(dosage.hold_seconds))
+                cues.append(Cue("Down.", half, State.COUNTING, rep=done, scaled=True))
+            else:
+                cues.append(Cue(label, dosage.tempo_seconds, State.COUNTING, rep=done, scaled=True))
+    return cues
+
+
+def hold_cues(seconds: float) -> list[Cue]:
+    """'Hold.', markers for long holds, then the last seconds counted down."""
+    marks: dict[float, str] = {0.0: "Hold."}
+    if seconds >= 30:
+        marks[seconds / 2] = "Halfway."
+    if seconds >= 20:
+        marks[seconds - 10] = "10 seconds left."
+    last = 5 if seconds >= 8 else 3 if seconds >= 4 else 0
+    for remaining in range(last, 0, -1):
+        marks[seconds - remaining] = f"{remaining}."
+    return _timed(marks, seconds, State.HOLDING)
+
+
+def countdown(seconds: float, opening: str) -> tuple[Cue, ...]:
+    marks: dict[float, str] = {0.0: opening}
+    if seconds >= 45:
+        marks[seconds - 30] = "30 seconds."
+    if seconds >= 20:
+        marks[seconds - 10] = "10 seconds."
+    if seconds >= 8:
+        marks.update({seconds - 3: "3.", seconds - 2: "2.", seconds - 1: "1."})
+    return tuple(_timed(marks, seconds, State.RESTING))
+
+
+def describe(dosage: Dosage) -> str:
+    if dosage.reps == 1 and dosage.hold_seconds:
+        what = f"a {dosage.hold_seconds:g} second hold"
+    else:
+        what = f"{dosage.reps} reps"
+        if dosage.hold_seconds:
+            what += f", holding each for {dosage.hold_seconds:g} seconds"
+    sets = f"{dosage.sets} sets of {what}" if dosage.sets > 1 else what.capitalize()
+    if dosage.sides == Sides.EACH:
+        sets += " on each side"
+    elif dosage.sides == Sides.ALTERNATE:
+        sets += ", alternating sides"
+    return f"{sets}."
+
+
+def _timed(marks: dict[float, str], total: float, state: State) -> list[Cue]:
+    times = sorted(marks)
+    ends = [*times[1:], total]
+    return [Cue(marks[t], end - t, state) for t, end in zip(times, ends, strict=True)]
+
+
+def _spoken(lines: list[str], state: State) -> tuple[Cue, ...]:
+    return tuple(Cue(line, 0.0, state, pause=INSTRUCTION_PAUSE) for line in lines)

@@ -1,0 +1,377 @@
+"""The session engine: a state machine fed by commands and a clock, producing what to say.
+
+It knows nothing about audio. The driver calls `start`, then `advance(now)` whenever
+`next_due()` comes round, and `handle(command, now)` whenever a command is heard; each returns
+the events that happened. Event times are the scheduled times, so a late call does not drift.
+"""
+
+from collections.abc import Callable, Iterable
+
+from voicecoach.coach.commands import Command
+from voicecoach.coach.events import (
+    CommandHeard,
+    Event,
+    ExerciseDone,
+    Hush,
+    PainReported,
+    RoutineStarted,
+    Say,
+    SessionEnded,
+    SetDone,
+    State,
+    StateChanged,
+)
+from voicecoach.coach.script import Step, StepKind, build_script
+from voicecoach.routines import Library, Routine
+
+TEMPO_STEP = 1.25
+TEMPO_LIMITS = (0.5, 2.5)
+
+PAIN_SWITCH = (
+    "Stop there. Ease out of the position slowly and breathe out.",
+    "We will switch to gentle stretches instead.",
+)
+PAIN_END = (
+    "Let's stop for today. Lie in whatever position is easiest and breathe slowly.",
+    "If the pain stays or gets worse, please see a doctor or a physiotherapist.",
+)
+
+
+def estimate_speech_seconds(text: str) -> float:
+    """Roughly how long a text-to-speech voice takes to say `text` (about 170 words a minute)."""
+    return 0.25 + len(text.split()) * 0.36 if text else 0.0
+
+
+class Session:
+    def __init__(
+        self,
+        library: Library,
+        routine: Routine,
+        speech_seconds: Callable[[str], float] = estimate_speech_seconds,
+        tempo: float = 1.0,
+        opening: Iterable[str] = (),
+        help_text: str = "",
+    ) -> None:
+        self.library = library
+        self.speech_seconds = speech_seconds
+        self.tempo = tempo
+        self.opening = list(opening)
+        self.help_text = help_text or "You can say: " + ", ".join(Command) + "."
+        self.finished = False
+        self.paused_at: float | None = None
+        self.exercises_done: list[str] = []
+        self.exercises_skipped: list[str] = []
+        self._out: list[Event] = []
+        self._load(routine)
+
+    # --- the driver's interface -------------------------------------------------------------
+
+    def start(self, now: float) -> list[Event]:
+        self.started_at = now
+        self._emit(RoutineStarted(now, self.routine.id, self.routine.name))
+        self._enter(0, now + self._say_all(self.opening, now))
+        return self._take()
+
+    def advance(self, now: float) -> list[Event]:
+        while not self.finished and self.paused_at is None and self.due <= now:
+            self._play_next_cue()
+        return self._take()
+
+    def handle(self, command: Command, now: float, text: str = "") -> list[Event]:
+        if self.finished:
+            return []
+        self.advance(now)
+        self._emit(CommandHeard(now, command, text))
+        if not self.finished:
+            self._handlers[command](now)
+        return self._take()
+
+    def next_due(self) -> float | None:
+        return None if self.finished or self.paused_at is not None else self.due
+
+    @property
+    def state(self) -> State:
+        if self.finished:
+            return State.FINISHED
+        if self.paused_at is not None:
+            return State.PAUSED
+        return self._state
+
+    @property
+    def step(self) -> Step:
+        return self.steps[self.step_index]
+
+    # --- playing the script ------------------------------------------------------------------
+
+    def _load(self, routine: Routine) -> None:
+        self.routine = routine
+        self.steps = build_script(self.library, routine)
+        self.exercise_names = [self.library.exercises[e.exercise] for e in routine.exercises]
+        self._state = State.SPEAKING
+        self._reported: tuple | None = None
+
+    def _enter(self, index: int, at: float) -> None:
+        if index >= len(self.steps):
+            self._end("completed", at)
+            return
+        self.step_index, self.cue_index, self.due = index, 0, at
+        self.step_started, self.step_paused, self.reps = at, 0.0, 0
+        self._set_state(self.step.cues[0].state, at)
+
+    def _play_next_cue(self) -> None:
+        if self.cue_index >= len(self.step.cues):
+            self._finish_step(self.due)
+            return
+        cue, at = self.step.cues[self.cue_index], self.due
+        self._set_state(cue.state, at)
+        self._say(cue.text, at)
+        self.reps = max(self.reps, cue.rep)
+        self.cue_index += 1
+        gap = cue.gap * (self.tempo if cue.scaled else 1.0)
+        self.due = at + max(gap, self.speech_seconds(cue.text) + cue.pause)
+
+    def _finish_step(self, at: float) -> None:
+        step = self.step
+        if step.kind == StepKind.SET:
+            self._set_done(at, completed=True)
+            if self._last_set_of_exercise():
+                self._exercise_done(at, skipped=False)
+        self._enter(self.step_index + 1, at)
+
+    def _last_set_of_exercise(self) -> bool:
+        following = self.steps[self.step_index + 1 :]
+        return not any(
+            s.kind == StepKind.SET and s.exercise_index == self.step.exercise_index
+            for s in following
+        )
+
+    def _restart_cue(self, at: float) -> None:
+        """Play the interrupted line again from `at` (after a pause, help or status)."""
+        self.cue_index = max(0, self.cue_index - 1)
+        self.due = at
+        self._set_state(self.step.cues[self.cue_index].state, at, force=True)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    @property
+    def _handlers(self) -> dict[Command, Callable[[float], None]]:
+        return {
+            Command.NEXT: self._next,
+            Command.PREVIOUS: self._previous,
+            Command.REPEAT: self._repeat,
+            Command.PAUSE: self._pause,
+            Command.RESUME: self._resume,
+            Command.START: self._resume,
+            Command.SKIP: self._skip,
+            Command.END: self._end_by_command,
+            Command.HELP: lambda now: self._answer([self.help_text], now),
+            Command.STATUS: lambda now: self._answer([self.status_text()], now),
+            Command.SLOWER: lambda now: self._change_tempo(TEMPO_STEP, "Slowing the count.", now),
+            Command.FASTER: lambda now: self._change_tempo(1 / TEMPO_STEP, "Quicker count.", now),
+            Command.PAIN: self._pain,
+        }
+
+    def _next(self, now: float) -> None:
+        self._interrupt(now)
+        if self.step.kind == StepKind.SET:
+            self._finish_step(now)
+        else:
+            self._enter(self.step_index + 1, now)
+
+    def _previous(self, now: float) -> None:
+        self._interrupt(now)
+        self._abandon_set(now)
+        landmarks = [i for i, s in enumerate(self.steps[: self.step_index + 1]) if s.landmark]
+        if self.step.landmark and len(landmarks) > 1:
+            target = landmarks[-2]
+        else:
+            target = landmarks[-1] if landmarks else 0
+        self._enter(target, now)
+
+    def _repeat(self, now: float) -> None:
+        self._interrupt(now)
+        self._abandon_set(now)
+        lines = []
+        if self.step.kind in (StepKind.SET, StepKind.REST, StepKind.CHANGE):
+            exercise = self.exercise_names[self.step.exercise_index or 0]
+            lines = [f"{exercise.name}.", *exercise.instructions]
+        self._enter(self.step_index, now + self._say_all(lines, now))
+
+    def _pause(self, now: float) -> None:
+        if self.paused_at is not None:
+            return
+        self._interrupt(now)
+        self.paused_at = now
+        self._set_state(State.PAUSED, now, force=True)
+        self._say("Paused. Say resume when you are ready.", now)
+
+    def _resume(self, now: float) -> None:
+        if self.paused_at is None:
+            return
+        self.step_paused += now - self.paused_at
+        self.paused_at = None
+        self._restart_cue(now + self._say_all(["Back to it."], now))
+
+    def _skip(self, now: float) -> None:
+        self._interrupt(now)
+        index = self.step.exercise_index
+        if index is None or self.step.kind == StepKind.INTRO:
+            self._enter(self.step_index + 1, now)
+            return
+        self._abandon_set(now)
+        if (
+            self.exercise_names[index].id not in self.exercises_done
+            or self.step.kind == StepKind.CHANGE
+        ):
+            self._exercise_done(now, skipped=True)
+        following = [
+            i
+            for i, s in enumerate(self.steps)
+            if s.kind == StepKind.EXERCISE and (s.exercise_index or 0) > index
+        ]
+        self._say("Okay.", now)
+        self._enter(
+            following[0] if following else len(self.steps), now + self.speech_seconds("Okay.")
+        )
+
+    def _end_by_command(self, now: float) -> None:
+        self._interrupt(now)
+        self._abandon_set(now)
+        self._end("ended", now)
+
+    def _answer(self, lines: list[str], now: float) -> None:
+        """Say something, then carry on where we were (still paused if paused)."""
+        self._interrupt(now)
+        took = self._say_all(lines, now)
+        if self.paused_at is None:
+            self._restart_cue(now + took)
+
+    def _change_tempo(self, factor: float, line: str, now: float) -> None:
+        low, high = TEMPO_LIMITS
+        self.tempo = min(high, max(low, self.tempo * factor))
+        self._answer([line], now)
+
+    def _pain(self, now: float) -> None:
+        state = self.state
+        self._interrupt(now)
+        step = self.step
+        exercise = (
+            None if step.exercise_index is None else self.exercise_names[step.exercise_index].id
+        )
+        self._emit(PainReported(now, self.routine.id, exercise, step.set, state))
+        self._abandon_set(now)
+        self.paused_at = None
+        fallback = self.routine.fallback
+        if fallback and fallback != self.routine.id and fallback in self.library.routines:
+            took = self._say_all(PAIN_SWITCH, now)
+            self._load(self.library.routines[fallback])
+            self._emit(RoutineStarted(now + took, self.routine.id, self.routine.name, "pain"))
+            self._enter(0, now + took)
+        else:
+            self._end("pain", now)
+
+    # --- bookkeeping -------------------------------------------------------------------------
+
+    def _interrupt(self, now: float) -> None:
+        self._emit(Hush(now))
+
+    def _abandon_set(self, now: float) -> None:
+        if self.step.kind == StepKind.SET:
+            self._set_done(now, completed=False)
+
+    def _set_done(self, at: float, completed: bool) -> None:
+        step = self.step
+        worked = at - self.step_started - self.step_paused
+        exercise = self.exercise_names[step.exercise_index or 0].id
+        self._emit(
+            SetDone(
+                at,
+                self.routine.id,
+                exercise,
+                step.set or 1,
+                step.side,
+                self.reps,
+                round(worked, 3),
+                completed,
+            )
+        )
+
+    def _exercise_done(self, at: float, skipped: bool) -> None:
+        exercise = self.exercise_names[self.step.exercise_index or 0].id
+        (self.exercises_skipped if skipped else self.exercises_done).append(exercise)
+        self._emit(ExerciseDone(at, self.routine.id, exercise, skipped))
+
+    def _end(self, reason: str, at: float) -> None:
+        summary = self.summary_text(reason, at)
+        lines = [*PAIN_END, summary] if reason == "pain" else [summary]
+        took = self._say_all(lines, at)
+        self.finished = True
+        self.paused_at = None
+        self._emit(StateChanged(at + took, State.FINISHED, self.routine.id))
+        self._emit(
+            SessionEnded(
+                at + took,
+                reason,
+                summary,
+                list(dict.fromkeys(self.exercises_done)),
+                list(dict.fromkeys(self.exercises_skipped)),
+            )
+        )
+
+    def summary_text(self, reason: str, at: float) -> str:
+        minutes = max(1, round((at - self.started_at) / 60))
+        done = len(set(self.exercises_done))
+        text = f"{done} exercise{'s' if done != 1 else ''} in about {minutes} minute"
+        text += "s." if minutes != 1 else "."
+        if self.exercises_skipped:
+            text += f" {len(set(self.exercises_skipped))} left out."
+        opening = "That is the whole workout." if reason == "completed" else "We stop here."
+        return f"{opening} {text} Nice work."
+
+    def status_text(self) -> str:
+        step = self.step
+        if step.exercise_index is None:
+            return f"We are starting {self.routine.name}: {len(self.exercise_names)} exercises."
+        exercise = self.exercise_names[step.exercise_index]
+        where = exercise.name
+        if step.set is not None and step.sets and step.sets > 1:
+            where += f", set {step.set} of {step.sets}"
+        left = len(self.exercise_names) - step.exercise_index - 1
+        after = (
+            f"{left} more exercise{'s' if left != 1 else ''} after this."
+            if left
+            else ("This is the last exercise.")
+        )
+        return f"{where}. {after}"
+
+    def _set_state(self, state: State, at: float, force: bool = False) -> None:
+        step = self.step
+        exercise = (
+            None if step.exercise_index is None else self.exercise_names[step.exercise_index].id
+        )
+        report = (state, self.routine.id, exercise, step.set, step.sets, step.side, self.step_index)
+        self._state = state if state != State.PAUSED else self._state
+        if report != self._reported or force:
+            self._reported = report
+            self._emit(
+                StateChanged(at, state, self.routine.id, exercise, step.set, step.sets, step.side)
+            )
+
+    def _say(self, text: str, at: float) -> None:
+        if text:
+            self._emit(Say(at, text, round(self.speech_seconds(text), 3)))
+
+    def _say_all(self, lines: Iterable[str], at: float) -> float:
+        """Say lines one after another from `at`; return how long they take."""
+        took = 0.0
+        for line in lines:
+            self._say(line, at + took)
+            took += self.speech_seconds(line)
+        return took
+
+    def _emit(self, event: Event) -> None:
+        self._out.append(event)
+
+    def _take(self) -> list[Event]:
+        out, self._out = self._out, []
+        return out
