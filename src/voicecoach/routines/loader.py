@@ -122,7 +122,10 @@ def _message(error: dict) -> str:
         return "required field is missing"
     got = error.get("input")
     shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
-    return f"{error['msg'][0].lower()}{error['msg'][1:]}{shown}"
+    if kind == "string_pattern_mismatch":
+        return f"must be lower-case words joined by hyphens, like 'bird-dog'{shown}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{message[0].lower()}{message[1:]}{shown}"
 
 
 def _field_name(loc: tuple) -> str:
