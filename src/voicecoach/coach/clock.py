@@ -24,9 +24,12 @@ class RealClock:
 
     def __init__(self, speed: float = 1.0) -> None:
         self.speed = speed
-        self._origin = time.monotonic()
+        self._origin: float | None = None
 
     def now(self) -> float:
+        """Session seconds: the first reading is zero."""
+        if self._origin is None:
+            self._origin = time.monotonic()
         return (time.monotonic() - self._origin) * self.speed
 
     def sleep_until(self, deadline: float) -> None:
