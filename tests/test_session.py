@@ -123,9 +123,9 @@ def check_effect(run: Run, command: Command, state: State, step_before: int, new
         case Command.STATUS:
             assert said and "Bridge" in said[0]
         case Command.SLOWER:
-            assert session.tempo == pytest.approx(1.25)
-        case Command.FASTER:
             assert session.tempo == pytest.approx(0.8)
+        case Command.FASTER:
+            assert session.tempo == pytest.approx(1.25)
         case Command.PAIN:
             assert [e.state for e in new if isinstance(e, PainReported)] == [state]
             assert [e.routine for e in new if isinstance(e, RoutineStarted)] == ["gentle-stretches"]

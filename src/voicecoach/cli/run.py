@@ -8,30 +8,55 @@ from typing import TextIO
 
 from voicecoach.coach.clock import RealClock
 from voicecoach.coach.driver import INPUT_CLOSED, Driver, Heard
-from voicecoach.coach.events import Event, Say
-from voicecoach.coach.session import Session
-from voicecoach.errors import UserError
+from voicecoach.coach.events import CommandHeard, Event, Say
 from voicecoach.routines import load_library
-from voicecoach.speech.commands import command_for, help_text
+from voicecoach.settings import FIELDS, Settings, load_settings
+from voicecoach.speech.commands import command_for
+from voicecoach.workout import build_session, logged, open_history
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run a workout session")
-    run.add_argument("routine", help="routine id (see `voicecoach routines`) or YAML file")
+    run.add_argument("routine", nargs="?", help="routine id or YAML file (default: config)")
     run.add_argument(
         "--text",
         action="store_true",
         help="print what the coach says; read typed commands from stdin",
     )
-    run.add_argument("--json", action="store_true", help="with --text: one JSON event per line")
+    run.add_argument("--json", action="store_true", help="one JSON event per line")
     run.add_argument(
         "--speed",
         type=positive_float,
         default=1.0,
         metavar="X",
-        help="run time X times faster (text mode)",
+        help="text mode: run time X times faster",
     )
+    run.add_argument(
+        "--no-progression",
+        dest="progression",
+        action="store_const",
+        const=False,
+        help="use the routine as written, without stepping dosages up or down",
+    )
+    add_setting_options(run)
     run.set_defaults(handler=run_session)
+
+
+def add_setting_options(parser: argparse.ArgumentParser) -> None:
+    """Options that override the config file (see `voicecoach config`)."""
+    parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"))
+    parser.add_argument("--vosk-model", dest="vosk_model", metavar="DIR")
+    parser.add_argument("--voice", help="espeak, espeak:VOICENAME or piper")
+    parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
+    parser.add_argument("--volume", type=float)
+    parser.add_argument("--tempo", type=float, help="counting speed (2 = twice as fast)")
+    parser.add_argument("--input-device", dest="input_device", metavar="DEVICE")
+    parser.add_argument("--output-device", dest="output_device", metavar="DEVICE")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    given = {field: getattr(args, field, None) for field in FIELDS}
+    return load_settings(overrides=given)[0]
 
 
 def positive_float(text: str) -> float:
@@ -45,15 +70,23 @@ def positive_float(text: str) -> float:
 
 
 def run_session(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
     library = load_library()
-    routine = library.routine(args.routine)
-    if not args.text:
-        raise UserError("live mode is not available yet: add --text")
-    session = Session(library, routine, help_text=help_text())
-    printer = json_printer if args.json else text_printer
-    driver = Driver(session, RealClock(args.speed), printer)
-    threading.Thread(target=read_commands, args=(sys.stdin, driver), daemon=True).start()
-    driver.run()
+    routine = library.routine(args.routine or settings.routine)
+    show = json_printer if args.json else text_printer
+    with open_history(settings) as history:
+        if args.text:
+            session = build_session(library, routine, settings, history)
+            with logged(history, session, show) as on_event:
+                driver = Driver(session, RealClock(args.speed), on_event)
+                reader = threading.Thread(target=read_commands, args=(sys.stdin, driver))
+                reader.daemon = True
+                reader.start()
+                driver.run()
+        else:
+            from voicecoach.live import run_live  # audio stack only when it is needed
+
+            run_live(library, routine, settings, history, show)
     return 0
 
 
@@ -87,6 +120,7 @@ def json_printer(event: Event) -> None:
 
 
 def text_printer(event: Event) -> None:
-    if isinstance(event, Say):
+    if isinstance(event, Say | CommandHeard):
+        text = event.text if isinstance(event, Say) else f"(heard: {event.text or event.command})"
         minutes, seconds = divmod(int(event.t), 60)
-        print(f"[{minutes:02d}:{seconds:02d}] {event.text}", flush=True)
+        print(f"[{minutes:02d}:{seconds:02d}] {text}", flush=True)

@@ -31,6 +31,7 @@ class Driver:
         self.inbox: queue.Queue[Heard | None] = queue.Queue()
         self._scheduled: list[tuple[float, int, Heard]] = []
         self._input_closed = False
+        self._last = 0.0  # the latest time the session has been brought to
 
     def run(self) -> None:
         self._deliver(self.session.start(self.clock.now()))
@@ -38,12 +39,16 @@ class Driver:
             heard = self._wait(self._deadline())
             now = self.clock.now()
             if heard is not None:
+                # A timed command applies at its own time unless the session has moved past it.
+                if heard.at is not None and heard.at >= self._last:
+                    now = heard.at
                 self._deliver(self.session.handle(heard.command, now, heard.text))
             elif self._input_closed and self.session.next_due() is None and not self._scheduled:
                 # Paused with nobody left to say "resume": end rather than wait forever.
                 self._deliver(self.session.handle(Command.END, now, "(input closed)"))
             else:
                 self._deliver(self.session.advance(now))
+            self._last = now
 
     def _deadline(self) -> float | None:
         times = [t for t in (self.session.next_due(),) if t is not None]

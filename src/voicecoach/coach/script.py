@@ -90,15 +90,15 @@ def exercise_step(index: int, count: int, exercise: Exercise, dosage: Dosage) ->
     return Step(StepKind.EXERCISE, _spoken(lines, State.SPEAKING), exercise_index=index)
 
 
-def change_step(index: int, seconds: float, upcoming: Exercise) -> Step:
+def change_step(index: int, rest: float, upcoming: Exercise) -> Step:
     cues = countdown(
-        seconds, f"Good work. Rest for {seconds:g} seconds. Coming up: {upcoming.name}."
+        rest, f"Good work. Rest for {spoken_seconds(rest)}. Coming up: {upcoming.name}."
     )
     return Step(StepKind.CHANGE, cues, exercise_index=index)
 
 
-def rest_step(index: int, seconds: float) -> Step:
-    return Step(StepKind.REST, countdown(seconds, f"Rest for {seconds:g} seconds."), index)
+def rest_step(index: int, rest: float) -> Step:
+    return Step(StepKind.REST, countdown(rest, f"Rest for {spoken_seconds(rest)}."), index)
 
 
 def set_step(index: int, dosage: Dosage, number: int, side: str | None, switched: bool) -> Step:
@@ -164,13 +164,17 @@ def describe(dosage: Dosage) -> str:
     else:
         what = f"{dosage.reps} reps"
         if dosage.hold_seconds:
-            what += f", holding each for {dosage.hold_seconds:g} seconds"
+            what += f", holding each for {spoken_seconds(dosage.hold_seconds)}"
     sets = f"{dosage.sets} sets of {what}" if dosage.sets > 1 else what.capitalize()
     if dosage.sides == Sides.EACH:
         sets += " on each side"
     elif dosage.sides == Sides.ALTERNATE:
         sets += ", alternating sides"
     return f"{sets}."
+
+
+def spoken_seconds(value: float) -> str:
+    return f"{value:g} second{'' if value == 1 else 's'}"
 
 
 def _timed(marks: dict[float, str], total: float, state: State) -> list[Cue]:

@@ -48,7 +48,7 @@ class Session:
         library: Library,
         routine: Routine,
         speech_seconds: Callable[[str], float] = estimate_speech_seconds,
-        tempo: float = 1.0,
+        tempo: float = 1.0,  # counting speed: 2 counts twice as fast
         opening: Iterable[str] = (),
         help_text: str = "",
     ) -> None:
@@ -127,7 +127,7 @@ class Session:
         self._say(cue.text, at)
         self.reps = max(self.reps, cue.rep)
         self.cue_index += 1
-        gap = cue.gap * (self.tempo if cue.scaled else 1.0)
+        gap = cue.gap / (self.tempo if cue.scaled else 1.0)
         self.due = at + max(gap, self.speech_seconds(cue.text) + cue.pause)
 
     def _finish_step(self, at: float) -> None:
@@ -166,8 +166,10 @@ class Session:
             Command.END: self._end_by_command,
             Command.HELP: lambda now: self._answer([self.help_text], now),
             Command.STATUS: lambda now: self._answer([self.status_text()], now),
-            Command.SLOWER: lambda now: self._change_tempo(TEMPO_STEP, "Slowing the count.", now),
-            Command.FASTER: lambda now: self._change_tempo(1 / TEMPO_STEP, "Quicker count.", now),
+            Command.SLOWER: lambda now: self._change_tempo(
+                1 / TEMPO_STEP, "Slowing the count.", now
+            ),
+            Command.FASTER: lambda now: self._change_tempo(TEMPO_STEP, "Quicker count.", now),
             Command.PAIN: self._pain,
         }
 

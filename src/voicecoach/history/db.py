@@ -1,0 +1,143 @@
+"""Opening a history database: checked before anything is written, so a bad file is left as is.
+
+Durability: WAL with synchronous=FULL. Every event is its own transaction, and in WAL mode FULL
+syncs the log at each commit, so a kill -9 or a power cut loses at most the event being written.
+NORMAL would survive kill -9 too, but a power cut could lose every commit since the last
+checkpoint. At a few events a second the extra fsync costs nothing the user notices.
+"""
+
+import os
+import sqlite3
+from pathlib import Path
+
+from voicecoach.history.schema import SCHEMA_VERSION, migrate
+
+BUSY_SECONDS = 2.0  # how long to wait for another writer before calling the file locked
+
+
+class Unusable(Exception):
+    """The database file cannot be used; the message says why, in a few words."""
+
+
+def open_for_writing(path: Path) -> sqlite3.Connection:
+    """Open (or create) a history database at `path`, ready for `record`. Raises Unusable."""
+    if path.exists() and not path.is_file():
+        raise Unusable("it is not a regular file")
+    try:
+        # Private: the log holds health data (pain reports).
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise Unusable(f"cannot create its folder: {error.strerror}") from None
+    created = not path.exists()
+    # A read-only look first: a read-write connection may write (a WAL checkpoint on close)
+    # even to a file we then refuse, and the user's file must stay exactly as it was.
+    version = 0 if created or path.stat().st_size == 0 else _inspect(path)
+    conn = _connect(str(path), uri=False)
+    try:
+        if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+            raise Unusable("it does not support write-ahead logging")
+        conn.execute("PRAGMA synchronous = FULL")
+        migrate(conn, version)
+    except sqlite3.Error as error:
+        conn.close()
+        raise Unusable(describe(error)) from None
+    except Unusable:
+        conn.close()
+        raise
+    if created:
+        _sync_dir(path.parent)
+    return conn
+
+
+def _inspect(path: Path) -> int:
+    """The schema version of an existing file, checked through a read-only connection."""
+    conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        version = _check(conn)
+        if version == 0 and _has_tables(conn):
+            raise Unusable("it is not a VoiceCoach history database")
+        return version
+    except sqlite3.Error as error:
+        raise Unusable(describe(error)) from None
+    finally:
+        conn.close()
+
+
+def open_for_reading(path: Path) -> sqlite3.Connection | None:
+    """Open an existing history for queries; None when it holds no history yet. Raises Unusable.
+
+    Checked read-only first; the connection itself is read-write but query_only, because only a
+    read-write connection tidies away the -wal and -shm files when it closes.
+    """
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise Unusable("it is not a regular file")
+    version = _inspect(path) if path.stat().st_size else 0
+    if version == 0:
+        return None
+    if version != SCHEMA_VERSION:
+        raise Unusable(f"unknown schema version {version} (this VoiceCoach reads {SCHEMA_VERSION})")
+    conn = _connect(str(path), uri=False)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def open_in_memory() -> sqlite3.Connection:
+    conn = _connect(":memory:", uri=False)
+    migrate(conn, 0)
+    return conn
+
+
+PLAIN_WORDS = {
+    "database is locked": "another program holds it locked",
+    "file is not a database": "it is not a database file, or it is damaged",
+    "database disk image is malformed": "it is damaged",
+    "unable to open database file": "it cannot be opened",
+}
+
+
+def describe(error: sqlite3.Error) -> str:
+    """SQLite's message in plain words, for the one warning line."""
+    message = str(error).rstrip(".") or type(error).__name__
+    return PLAIN_WORDS.get(message, message)
+
+
+def _connect(target: str, uri: bool) -> sqlite3.Connection:
+    try:
+        # Autocommit: each statement is its own transaction unless BEGIN says otherwise.
+        # check_same_thread=False: the engine may record from its listener thread (store locks).
+        return sqlite3.connect(
+            target, timeout=BUSY_SECONDS, isolation_level=None, uri=uri, check_same_thread=False
+        )
+    except sqlite3.Error as error:
+        raise Unusable(describe(error)) from None
+
+
+def _check(conn: sqlite3.Connection) -> int:
+    """The schema version, after reads that fail on a damaged, foreign or locked file."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise Unusable(f"it was written by a newer VoiceCoach (schema {version})")
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise Unusable(f"it is damaged ({problems[0]})")
+    return version
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make a new file's directory entry durable too (it is not part of the file's own fsync)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
