@@ -1,0 +1,314 @@
+"""Speech out: to a sound device in the background, to a WAV file, or nowhere (tests).
+
+Every output keeps a record of what it played when, so the listening side can tell the coach's
+own voice coming back through the microphone from the user's.
+"""
+
+import math
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import sounddevice as sd
+import soxr
+
+from voicecoach.errors import UserError
+from voicecoach.speech.devices import STALL_SECONDS, Device, DeviceLost, check_device, open_stream
+from voicecoach.speech.recognizer import SAMPLE_RATE
+from voicecoach.speech.wavio import to_int16, write_wav
+
+
+class Played(NamedTuple):
+    text: str
+    start: float  # on the output's clock; see each output
+    end: float  # math.inf while still playing
+
+
+class AudioOutput(Protocol):
+    def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
+        """Queue an utterance after any already queued. `at`: session seconds (file outputs)."""
+        ...
+
+    def stop(self, at: float | None = None) -> None:
+        """Cut off the current utterance and drop the queued ones."""
+        ...
+
+    @property
+    def busy(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until everything queued has played; False on timeout."""
+        ...
+
+    def played(self) -> list[Played]: ...
+
+    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
+        """The text being played at time t (widened by margin each side), or None."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Record:
+    """What was played when: shared by the outputs."""
+
+    def __init__(self) -> None:
+        self._items: list[Played] = []
+        self._lock = threading.Lock()
+
+    def add(self, item: Played) -> int:
+        with self._lock:
+            self._items.append(item)
+            return len(self._items) - 1
+
+    def end(self, index: int, end: float) -> None:
+        with self._lock:
+            self._items[index] = self._items[index]._replace(end=end)
+
+    def played(self) -> list[Played]:
+        with self._lock:
+            return list(self._items)
+
+    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
+        for item in reversed(self.played()):
+            if item.start - margin <= t <= item.end + margin:
+                return item.text
+        return None
+
+
+@dataclass
+class _Utterance:
+    pcm: np.ndarray  # float32 at the device rate
+    text: str
+    generation: int
+    position: int = 0
+    record_index: int = -1
+    ends_at: float = math.inf  # time.monotonic() when its last sample will have been heard
+    fed_at: float = 0.0  # time.monotonic() of the last callback (or of the stream's start)
+
+
+class SoundDeviceOutput:
+    """Speech through a sounddevice OutputStream, played in the background one utterance at a time.
+
+    Each utterance gets its own stream, so stop() can abort it (PortAudio drops what is buffered)
+    and no stream is open between utterances (devices can be refreshed then).
+    played() times are time.monotonic(): start when the first sample reaches the device's output,
+    end when the last did (or when cut off).
+    """
+
+    def __init__(
+        self,
+        device: Device = None,
+        block_seconds: float = 0.02,
+        stall_seconds: float = STALL_SECONDS,
+    ) -> None:
+        self.device = device
+        self.stall_seconds = stall_seconds
+        self.rate = int(sd.query_devices(check_device(device, "output"))["default_samplerate"])
+        self.block_seconds = block_seconds
+        self.error: UserError | None = None  # the last failure to play, kept for the caller
+        self._record = _Record()
+        self._queue: queue.Queue[_Utterance | None] = queue.Queue()
+        self._generation = 0
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._cut = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="voicecoach-output", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> "SoundDeviceOutput":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
+        samples = np.asarray(pcm, np.float32) / 32768
+        if rate != self.rate:
+            samples = soxr.resample(samples, rate, self.rate).astype(np.float32)
+        with self._idle:
+            self._pending += 1
+            self._queue.put(_Utterance(samples, text, self._generation))
+
+    def stop(self, at: float | None = None) -> None:
+        with self._idle:
+            self._generation += 1
+            self._cut.set()
+            self._idle.wait_for(lambda: self._pending == 0, timeout=1.0)
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def played(self) -> list[Played]:
+        return self._record.played()
+
+    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
+        return self._record.playing_at(t, margin)
+
+    def close(self) -> None:
+        self.stop()
+        self._queue.put(None)
+        self._thread.join(timeout=2.0)
+
+    def _run(self) -> None:
+        while (utterance := self._queue.get()) is not None:
+            with self._idle:
+                stale = utterance.generation != self._generation
+                if not stale:
+                    self._cut.clear()
+            if not stale:
+                try:
+                    self._play(utterance)
+                except UserError as error:
+                    self.error = error
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def _play(self, utterance: _Utterance) -> None:
+        settings = dict(
+            samplerate=self.rate,
+            channels=1,
+            dtype="float32",
+            latency="low",
+            blocksize=round(self.rate * self.block_seconds),
+            callback=partial(self._callback, utterance),
+        )
+        utterance.fed_at = time.monotonic()
+        try:
+            with open_stream(sd.OutputStream, "output", self.device, **settings):
+                self._wait_played(utterance)
+        finally:
+            if utterance.record_index >= 0:
+                # Cut off or lost: it ended now, not when it would have.
+                self._record.end(utterance.record_index, min(utterance.ends_at, time.monotonic()))
+
+    def _callback(
+        self, utterance: _Utterance, out: np.ndarray, frames: int, when: Any, status: Any
+    ) -> None:
+        # Silence follows the last sample until _play aborts the stream: letting PortAudio
+        # drain instead (CallbackStop) takes seconds through ALSA's pulse plugin.
+        utterance.fed_at = time.monotonic()
+        delay = max(0.0, when.outputBufferDacTime - when.currentTime)
+        if utterance.record_index < 0:
+            start = Played(utterance.text, time.monotonic() + delay, math.inf)
+            utterance.record_index = self._record.add(start)
+        chunk = utterance.pcm[utterance.position : utterance.position + frames]
+        utterance.position += len(chunk)
+        out[: len(chunk), 0] = chunk
+        out[len(chunk) :] = 0
+        if len(chunk) < frames and utterance.ends_at == math.inf:
+            utterance.ends_at = time.monotonic() + delay + len(chunk) / self.rate
+
+    def _wait_played(self, utterance: _Utterance) -> None:
+        """Wait until the last sample has been heard or stop() cuts in."""
+        while (left := utterance.ends_at - time.monotonic()) > 0:
+            if self._cut.wait(min(left, 0.01)):
+                return
+            if time.monotonic() - utterance.fed_at > self.stall_seconds:
+                raise DeviceLost("the speaker stopped playing")
+
+
+class WavFileOutput:
+    """All speech in one WAV file at its session times, silence between (demos and tests).
+
+    An utterance starts at `at` (session seconds) or when the one before ends, whichever is later;
+    stop(at) cuts the current one off at that time. played() times are session seconds.
+    The file is written by close().
+    """
+
+    def __init__(self, path: Path, rate: int = SAMPLE_RATE) -> None:
+        self.path = Path(path)
+        self.rate = rate
+        self._audio = np.zeros(0, np.int16)
+        self._record = _Record()
+        self._last: int | None = None
+
+    def __enter__(self) -> "WavFileOutput":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
+        if rate != self.rate:
+            pcm = to_int16(soxr.resample(np.asarray(pcm, np.float32) / 32768, rate, self.rate))
+        start = max(len(self._audio), round((at or 0.0) * self.rate))
+        self._audio = np.concatenate(
+            [self._audio, np.zeros(start - len(self._audio), np.int16), pcm]
+        )
+        self._last = self._record.add(Played(text, start / self.rate, len(self._audio) / self.rate))
+
+    def stop(self, at: float | None = None) -> None:
+        if at is None or self._last is None:
+            return
+        item = self._record.played()[self._last]
+        if item.start <= at < item.end:
+            self._audio = self._audio[: round(at * self.rate)]
+            self._record.end(self._last, at)
+
+    @property
+    def busy(self) -> bool:
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def played(self) -> list[Played]:
+        return self._record.played()
+
+    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
+        return self._record.playing_at(t, margin)
+
+    def close(self) -> None:
+        write_wav(self.path, self._audio, self.rate)
+
+
+class SilentOutput:
+    """Plays nothing, records what would have been said (tests, text mode).
+
+    Times are session seconds like WavFileOutput's; without `at` utterances follow each other.
+    """
+
+    def __init__(self) -> None:
+        self._record = _Record()
+
+    @property
+    def texts(self) -> list[str]:
+        return [item.text for item in self._record.played()]
+
+    def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
+        items = self._record.played()
+        start = max(at or 0.0, items[-1].end if items else 0.0)
+        self._record.add(Played(text, start, start + len(pcm) / rate))
+
+    def stop(self, at: float | None = None) -> None:
+        items = self._record.played()
+        if at is not None and items and items[-1].start <= at < items[-1].end:
+            self._record.end(len(items) - 1, at)
+
+    @property
+    def busy(self) -> bool:
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def played(self) -> list[Played]:
+        return self._record.played()
+
+    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
+        return self._record.playing_at(t, margin)
+
+    def close(self) -> None:
+        pass

