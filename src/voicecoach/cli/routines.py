@@ -4,6 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
+from voicecoach.coach.session import planned_seconds
 from voicecoach.errors import UserError
 from voicecoach.routines import Library, load_library
 from voicecoach.routines.loader import load_model
@@ -30,7 +31,7 @@ def list_routines(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_summary(library, routine)))
         else:
-            minutes = round(estimated_seconds(library, routine) / 60)
+            minutes = round(planned_seconds(library, routine) / 60)
             print(f"{routine.id:<22} {routine.level:<12} ~{minutes:>2} min  {routine.name}")
     return 0
 
@@ -72,15 +73,6 @@ def describe_dosage(dosage: Dosage) -> str:
     return ", ".join(parts)
 
 
-def estimated_seconds(library: Library, routine: Routine) -> float:
-    total = 0.0
-    for _, _, dosage in library.steps(routine):
-        sides = 1 if dosage.sides == "none" else 2
-        per_set = dosage.reps * sides * (dosage.tempo_seconds + dosage.hold_seconds)
-        total += dosage.sets * per_set + (dosage.sets - 1) * dosage.rest_seconds + 30
-    return total + routine.rest_between_exercises * (len(routine.exercises) - 1)
-
-
 def _summary(library: Library, routine: Routine) -> dict:
     return {
         "id": routine.id,
@@ -88,5 +80,5 @@ def _summary(library: Library, routine: Routine) -> dict:
         "level": routine.level,
         "source": routine.source,
         "exercises": [e.exercise for e in routine.exercises],
-        "minutes": round(estimated_seconds(library, routine) / 60, 1),
+        "minutes": round(planned_seconds(library, routine) / 60, 1),
     }

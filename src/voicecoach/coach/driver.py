@@ -21,6 +21,7 @@ class Heard:
     command: Command = field(compare=False)
     text: str = field(default="", compare=False)
     at: float | None = None  # session time to apply it; None: as soon as it arrives
+    announce: str | None = field(default=None, compare=False)  # said instead of the usual reply
 
 
 class Driver:
@@ -42,7 +43,7 @@ class Driver:
                 # A timed command applies at its own time unless the session has moved past it.
                 if heard.at is not None and heard.at >= self._last:
                     now = heard.at
-                self._deliver(self.session.handle(heard.command, now, heard.text))
+                self._deliver(self.session.handle(heard.command, now, heard.text, heard.announce))
             elif self._input_closed and self.session.next_due() is None and not self._scheduled:
                 # Paused with nobody left to say "resume": end rather than wait forever.
                 self._deliver(self.session.handle(Command.END, now, "(input closed)"))

@@ -62,6 +62,7 @@ class Session:
         self.exercises_done: list[str] = []
         self.exercises_skipped: list[str] = []
         self._out: list[Event] = []
+        self._announce: str | None = None
         self._load(routine)
 
     # --- the driver's interface -------------------------------------------------------------
@@ -77,11 +78,15 @@ class Session:
             self._play_next_cue()
         return self._take()
 
-    def handle(self, command: Command, now: float, text: str = "") -> list[Event]:
+    def handle(
+        self, command: Command, now: float, text: str = "", announce: str | None = None
+    ) -> list[Event]:
+        """Apply a command heard at `now`; `announce` replaces the usual pause/resume reply."""
         if self.finished:
             return []
         self.advance(now)
         self._emit(CommandHeard(now, command, text))
+        self._announce = announce
         if not self.finished:
             self._handlers[command](now)
         return self._take()
@@ -205,14 +210,14 @@ class Session:
         self._interrupt(now)
         self.paused_at = now
         self._set_state(State.PAUSED, now, force=True)
-        self._say("Paused. Say resume when you are ready.", now)
+        self._say(self._announce or "Paused. Say resume when you are ready.", now)
 
     def _resume(self, now: float) -> None:
         if self.paused_at is None:
             return
         self.step_paused += now - self.paused_at
         self.paused_at = None
-        self._restart_cue(now + self._say_all(["Back to it."], now))
+        self._restart_cue(now + self._say_all([self._announce or "Back to it."], now))
 
     def _skip(self, now: float) -> None:
         self._interrupt(now)
@@ -377,3 +382,12 @@ class Session:
     def _take(self) -> list[Event]:
         out, self._out = self._out, []
         return out
+
+
+def planned_seconds(library: Library, routine: Routine) -> float:
+    """How long the routine takes when nobody says anything: played on a virtual clock."""
+    session = Session(library, routine)
+    events = session.start(0.0)
+    while (due := session.next_due()) is not None:
+        events = session.advance(due)
+    return events[-1].t if events else 0.0

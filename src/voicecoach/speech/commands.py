@@ -1,9 +1,12 @@
-"""The command table: the one place that maps spoken phrases to commands.
+"""The command table: the one place that maps spoken phrases to what they ask for.
 
-Both recognisers' grammars, the typed commands of text mode and `help` are generated from it.
+Session commands, the room-speaker cues ("start workout") and the check-in answers all live
+here; both recognisers' grammars, the typed commands of text mode and `help` come from it.
 """
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from voicecoach.coach.commands import Command
 
@@ -53,3 +56,52 @@ def help_text() -> str:
     """What the coach says when asked for help: the first phrase of each command."""
     phrases = [phrases[0] for command, phrases in PHRASES.items() if command != Command.START]
     return f"You can say: {', '.join(phrases)}."
+
+
+@dataclass(frozen=True)
+class PhraseTable:
+    """Phrases a recogniser listens for, each naming an intent (a command, an answer, a cue)."""
+
+    name: str
+    intents: Mapping[str, str]  # normalised phrase -> intent
+
+    def phrases(self) -> list[str]:
+        return list(self.intents)
+
+    def intent_for(self, text: str) -> str | None:
+        return self.intents.get(normalize(text))
+
+
+SESSION = PhraseTable("session", {phrase: str(c) for phrase, c in PHRASE_TO_COMMAND.items()})
+
+CHECK_IN = PhraseTable(
+    "check-in",
+    {
+        "no pain": "none",
+        "i'm fine": "none",
+        "fine": "none",
+        "dull ache": "dull",
+        "a dull ache": "dull",
+        "dull": "dull",
+        "sharp pain": "sharp",
+        "sharp": "sharp",
+    },
+)
+
+YES_NO = PhraseTable(
+    "yes-no",
+    {"yes": "yes", "yes please": "yes", "no": "no", "no thanks": "no", "no thank you": "no"},
+)
+
+
+def wake_table(routines: Mapping[str, str]) -> PhraseTable:
+    """What `serve` waits for: "start workout", "list workouts", "start <routine name>"."""
+    intents = {
+        "start workout": "start",
+        "begin workout": "start",
+        "list workouts": "list",
+        "what workouts are there": "list",
+    }
+    for routine_id, name in routines.items():
+        intents[f"start {normalize(name.replace('-', ' '))}"] = f"start:{routine_id}"
+    return PhraseTable("wake", intents)

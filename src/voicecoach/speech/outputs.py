@@ -111,7 +111,7 @@ class SoundDeviceOutput:
         self.stall_seconds = stall_seconds
         self.rate = int(sd.query_devices(check_device(device, "output"))["default_samplerate"])
         self.block_seconds = block_seconds
-        self.error: UserError | None = None  # the last failure to play, kept for the caller
+        self.error: UserError | None = None  # why the last utterance failed; None once one plays
         self._record = _Record()
         self._queue: queue.Queue[_Utterance | None] = queue.Queue()
         self._generation = 0
@@ -169,6 +169,7 @@ class SoundDeviceOutput:
             if not stale:
                 try:
                     self._play(utterance)
+                    self.error = None
                 except UserError as error:
                     self.error = error
             with self._idle:

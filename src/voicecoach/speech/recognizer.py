@@ -6,14 +6,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from voicecoach.coach.commands import Command
-
 SAMPLE_RATE = 16_000  # every recogniser takes 16 kHz mono 16-bit PCM
 
 
 @dataclass(frozen=True)
 class CommandEvent:
-    command: Command
+    command: str  # the intent its phrase table names: a Command for the session table
     text: str  # the phrase as recognised
     start: float  # seconds of audio since the stream began
     end: float
