@@ -235,6 +235,11 @@ class WavFileOutput:
         self._record = _Record()
         self._last: int | None = None
 
+    @property
+    def audio(self) -> np.ndarray:
+        """Everything played so far, as one int16 track at `rate`."""
+        return self._audio
+
     def __enter__(self) -> "WavFileOutput":
         return self
 

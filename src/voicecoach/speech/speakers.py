@@ -72,7 +72,13 @@ def _wav_samples(data: bytes) -> tuple[np.ndarray, int]:
 
 
 def _espeak_voice_id(program: str, wanted: str) -> str:
-    """Match a voice by file id, language or name; espeak-ng itself falls back silently."""
+    """Match a voice by file id, language or name; espeak-ng itself falls back silently.
+
+    A variant may follow a plus sign, as espeak-ng takes it: `en-us+f3`, `en-gb+m2`.
+    """
+    base, plus, variant = wanted.partition("+")
+    if plus:
+        return f"{_espeak_voice_id(program, base)}+{_espeak_variant(program, variant)}"
     listing = subprocess.run([program, "--voices"], capture_output=True, text=True).stdout
     voices = [line.split() for line in listing.splitlines()[1:] if len(line.split()) >= 5]
     key = wanted.lower().replace(" ", "_")
@@ -83,6 +89,17 @@ def _espeak_voice_id(program: str, wanted: str) -> str:
             return file.split("/")[-1].lower()
     english = sorted({v[1] for v in voices if v[1].startswith("en") and not v[4].startswith("mb/")})
     raise UserError(f"no espeak voice {wanted!r}; English voices: {', '.join(english)}")
+
+
+def _espeak_variant(program: str, wanted: str) -> str:
+    listing = subprocess.run([program, "--voices=variant"], capture_output=True, text=True).stdout
+    variants = {line.split()[4].split("/")[-1] for line in listing.splitlines()[1:] if line.split()}
+    if wanted not in variants:
+        raise UserError(
+            f"no espeak variant {wanted!r}: try m1 to m7, f1 to f5, or klatt "
+            "(espeak-ng --voices=variant lists them all)"
+        )
+    return wanted
 
 
 class PiperSpeaker:

@@ -1,0 +1,157 @@
+"""`voicecoach demo`: a whole short session in a simulated room, no audio hardware needed.
+
+The coach's speech and a synthetic user's commands are mixed in session time into one "room"
+track; the room is fed through the real recogniser block by block, exactly as a microphone
+would be, and what it hears drives the real session engine. Out come the room as a WAV file
+and a transcript of who said what, and what the coach heard.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voicecoach.coach.events import Event, Hush, Say, SessionEnded, State, StateChanged
+from voicecoach.coach.session import Session
+from voicecoach.live import VoiceCache
+from voicecoach.routines import Library
+from voicecoach.speech.audio import WavFileOutput
+from voicecoach.speech.commands import help_text
+from voicecoach.speech.echo import EchoGuard
+from voicecoach.speech.recognizer import SAMPLE_RATE, Recognizer
+from voicecoach.speech.speakers import Speaker
+from voicecoach.speech.wavio import write_wav
+
+BLOCK_SECONDS = 0.1
+USER_GAIN = 0.8  # the user is a little further from the microphone than the speaker
+
+
+@dataclass(frozen=True)
+class Line:
+    """The user says `phrase` `delay` seconds after the session next enters `state`."""
+
+    state: State
+    delay: float
+    phrase: str
+
+
+SCENARIO = (
+    Line(State.HOLDING, 2.0, "pause"),
+    Line(State.PAUSED, 2.5, "resume"),
+    Line(State.HOLDING, 3.0, "next"),
+    Line(State.RESTING, 3.0, "skip this"),
+    Line(State.COUNTING, 2.0, "too painful"),
+    Line(State.HOLDING, 3.0, "how many left"),
+    Line(State.HOLDING, 4.0, "end workout"),
+)
+
+
+class Room:
+    """The air of the room: the coach's track plus the user's, read back in session time."""
+
+    def __init__(self, coach: WavFileOutput) -> None:
+        self.coach = coach
+        self.user = np.zeros(0, np.float32)
+
+    def add_user(self, pcm: np.ndarray, at: float) -> None:
+        start = round(at * SAMPLE_RATE)
+        end = start + len(pcm)
+        if end > len(self.user):
+            self.user = np.pad(self.user, (0, end - len(self.user)))
+        self.user[start:end] += pcm.astype(np.float32) * USER_GAIN
+
+    def window(self, start: float, end: float) -> np.ndarray:
+        a, b = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+        mixed = _slice(self.coach.audio, a, b) + _slice(self.user, a, b)
+        return np.clip(mixed, -32768, 32767).astype(np.int16)
+
+    def mixed(self) -> np.ndarray:
+        return self.window(0, max(len(self.coach.audio), len(self.user)) / SAMPLE_RATE)
+
+
+def _slice(track: np.ndarray, a: int, b: int) -> np.ndarray:
+    part = track[a:b].astype(np.float32)
+    return np.pad(part, (0, b - a - len(part)))
+
+
+class Demo:
+    def __init__(
+        self,
+        library: Library,
+        routine: str,
+        recognizer: Recognizer,
+        coach_voice: Speaker,
+        user_voice: Speaker,
+        out_dir: Path,
+    ) -> None:
+        self.voice = VoiceCache(coach_voice)
+        self.user_voice = user_voice
+        self.recognizer = recognizer
+        self.session = Session(
+            library, library.routine(routine), self.voice.seconds, help_text=help_text()
+        )
+        self.coach_track = WavFileOutput(out_dir / "voicecoach-demo-coach.wav")
+        self.room = Room(self.coach_track)
+        self.guard = EchoGuard(self.coach_track, self.voice.get)
+        self.out_dir = out_dir
+        self.transcript: list[tuple[float, str, str]] = []
+        self._script = list(SCENARIO)
+        self._fire_at: float | None = None
+
+    def run(self, limit_seconds: float = 900) -> Path:
+        now = 0.0
+        self._deliver(self.session.start(now))
+        while not self.session.finished and now < limit_seconds:
+            end = now + BLOCK_SECONDS
+            while (due := self.session.next_due()) is not None and due < end:
+                self._deliver(self.session.advance(due))
+            self._speak_user(end)
+            block = self.room.window(now, end)
+            self.guard.hear(block, now)
+            for heard in self.recognizer.feed(block):
+                if self.guard.is_echo(heard, lambda t: t):
+                    self._note(heard.end, "ignored", f"{heard.text} (the coach's own voice)")
+                    continue
+                self._note(end, "heard", f"{heard.text} -> {heard.command}")
+                self._deliver(self.session.handle(heard.command, end, heard.text))
+            now = end
+        return self._write()
+
+    def _speak_user(self, before: float) -> None:
+        if self._fire_at is not None and self._fire_at < before:
+            line = self._script.pop(0)
+            pcm, _ = self.user_voice.render(line.phrase)
+            self.room.add_user(pcm, self._fire_at)
+            self._note(self._fire_at, "you", line.phrase)
+            self._fire_at = None
+
+    def _deliver(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, Say):
+                pcm, rate = self.voice.get(event.text)
+                self.coach_track.play(pcm, rate, event.text, at=event.t)
+                self._note(event.t, "coach", event.text)
+            elif isinstance(event, Hush):
+                self.coach_track.stop(at=event.t)
+            elif isinstance(event, StateChanged):
+                self._schedule(event)
+            elif isinstance(event, SessionEnded):
+                self._note(event.t, "end", event.reason)
+
+    def _schedule(self, event: StateChanged) -> None:
+        if self._script and self._fire_at is None and event.state == self._script[0].state:
+            self._fire_at = event.t + self._script[0].delay
+
+    def _note(self, t: float, who: str, text: str) -> None:
+        self.transcript.append((t, who, text))
+
+    def _write(self) -> Path:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        wav = self.out_dir / "voicecoach-demo.wav"
+        write_wav(wav, self.room.mixed())
+        lines = [
+            f"[{int(t // 60):02d}:{t % 60:05.2f}] {who:>7}: {text}"
+            for t, who, text in sorted(self.transcript, key=lambda row: row[0])
+        ]
+        (self.out_dir / "voicecoach-demo.txt").write_text("\n".join(lines) + "\n")
+        return wav

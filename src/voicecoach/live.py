@@ -1,0 +1,217 @@
+"""A live session: microphone -> recogniser -> session engine -> speaker.
+
+The engine knows nothing of audio and the audio knows nothing of routines: this module joins them.
+"""
+
+import sys
+import threading
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from voicecoach.coach.clock import Clock, RealClock
+from voicecoach.coach.commands import Command
+from voicecoach.coach.driver import Driver, Heard
+from voicecoach.coach.events import Event, Hush, Say
+from voicecoach.coach.session import Session
+from voicecoach.errors import UserError
+from voicecoach.history import HistoryStore
+from voicecoach.routines import Library, Routine
+from voicecoach.settings import Settings
+from voicecoach.speech.audio import (
+    AudioOutput,
+    Microphone,
+    SoundDeviceOutput,
+    check_device,
+    refresh_devices,
+)
+from voicecoach.speech.echo import EchoGuard
+from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent, Recognizer
+from voicecoach.speech.speakers import Speaker, make_speaker
+from voicecoach.workout import build_session, logged
+
+RETRY_SECONDS = 1.0
+MIC_LOST = (
+    "I can no longer hear you: the microphone is disconnected. We are paused until it is back."
+)
+MIC_BACK = "The microphone is back. Let's carry on."
+SPEAKER_LOST = "The speaker is disconnected. We are paused until it is back."
+SPEAKER_BACK = "The speaker is back. Let's carry on."
+
+
+class VoiceCache:
+    """Rendered speech by text: the engine asks how long a line takes, the output plays it."""
+
+    def __init__(self, speaker: Speaker) -> None:
+        self.speaker = speaker
+        self._rendered: dict[str, tuple[np.ndarray, int]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> tuple[np.ndarray, int]:
+        with self._lock:
+            if text not in self._rendered:
+                self._rendered[text] = self.speaker.render(text)
+            return self._rendered[text]
+
+    def seconds(self, text: str) -> float:
+        if not text:
+            return 0.0
+        pcm, rate = self.get(text)
+        return len(pcm) / rate
+
+    def warm(self, texts: Iterable[str]) -> threading.Thread:
+        """Render lines in the background so that they are ready when their time comes."""
+        lines = list(dict.fromkeys(texts))
+        thread = threading.Thread(target=lambda: [self.get(t) for t in lines], daemon=True)
+        thread.start()
+        return thread
+
+
+class LiveCoach:
+    def __init__(
+        self,
+        session: Session,
+        recognizer: Recognizer,
+        voice: VoiceCache,
+        output: AudioOutput,
+        open_microphone: Callable[[], Microphone],
+        on_event: Callable[[Event], None] = lambda event: None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.session = session
+        self.recognizer = recognizer
+        self.voice = voice
+        self.output = output
+        self.open_microphone = open_microphone
+        self.on_event = on_event
+        self.guard = EchoGuard(output, voice.get)
+        self.driver = Driver(session, clock or RealClock(), self._deliver)
+        self._stopping = threading.Event()
+        self._paused_for_device = 0
+        self.ignored: list[CommandEvent] = []  # the coach's own words, for the log
+
+    def run(self) -> None:
+        self.voice.warm(cue.text for step in self.session.steps for cue in step.cues)
+        threads = [
+            threading.Thread(target=self._listen, name="voicecoach-listen", daemon=True),
+            threading.Thread(target=self._watch_output, name="voicecoach-output", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            self.driver.run()
+            self.output.wait(timeout=30)
+        finally:
+            self._stopping.set()
+            for thread in threads:
+                thread.join(timeout=5)
+
+    def stop(self) -> None:
+        """End the session from another thread (Ctrl-C, service stop)."""
+        self.driver.inbox.put(Heard(Command.END, "(stopped)"))
+
+    def _deliver(self, event: Event) -> None:
+        if isinstance(event, Say):
+            pcm, rate = self.voice.get(event.text)
+            self.output.play(pcm, rate, event.text, at=event.t)
+        elif isinstance(event, Hush):
+            self.output.stop(at=event.t)
+        self.on_event(event)
+
+    def _listen(self) -> None:
+        """Feed the recogniser from the microphone; when the device goes, pause and retry."""
+        lost = False
+        while not self._stopping.is_set():
+            try:
+                with self.open_microphone() as mic:
+                    self.recognizer.reset()
+                    if lost:
+                        lost = False
+                        self._device_back(MIC_BACK)
+                    self._feed(mic)
+            except UserError as error:
+                if not lost:
+                    lost = True
+                    self._device_gone(str(error), MIC_LOST)
+                self._stopping.wait(RETRY_SECONDS)
+                refresh_devices()
+
+    def _watch_output(self) -> None:
+        """Pause while the speaker fails to play; resume once a probe plays again."""
+        while not self._stopping.wait(RETRY_SECONDS / 2):
+            error = getattr(self.output, "error", None)
+            if error is None:
+                continue
+            self._device_gone(str(error), SPEAKER_LOST)
+            while not self._stopping.wait(RETRY_SECONDS):
+                self.output.play(np.zeros(SAMPLE_RATE // 5, np.int16), SAMPLE_RATE)
+                self.output.wait(timeout=10)
+                if getattr(self.output, "error", None) is None:
+                    self._device_back(SPEAKER_BACK)
+                    break
+
+    def _device_gone(self, why: str, line: str) -> None:
+        print(f"voicecoach: {why}; retrying", file=sys.stderr)
+        if self.session.paused_at is None and not self.session.finished:
+            self._paused_for_device += 1
+            self.driver.inbox.put(Heard(Command.PAUSE, "(device lost)", announce=line))
+
+    def _device_back(self, line: str) -> None:
+        print("voicecoach: audio device is back", file=sys.stderr)
+        if self._paused_for_device:
+            self._paused_for_device -= 1
+            self.driver.inbox.put(Heard(Command.RESUME, "(device back)", announce=line))
+
+    def _feed(self, mic: Microphone) -> None:
+        for block in mic:
+            if self._stopping.is_set():
+                return
+            self.guard.hear(block, mic.monotonic_at((mic.samples - len(block)) / SAMPLE_RATE))
+            for heard in self.recognizer.feed(block):
+                if self.guard.is_echo(heard, mic.monotonic_at):
+                    self.ignored.append(heard)
+                else:
+                    self._tell(Command(heard.command), heard.text)
+
+    def _tell(self, command: Command, text: str) -> None:
+        self.driver.inbox.put(Heard(command, text))
+
+
+def run_live(
+    library: Library,
+    routine: Routine,
+    settings: Settings,
+    history: HistoryStore,
+    show: Callable[[Event], None],
+) -> None:
+    """`voicecoach run` with a microphone and a speaker."""
+    from voicecoach.speech.engines import make_recognizer
+
+    check_device(settings.input_device, "input")  # fail at once, naming the devices there are
+    recognizer = make_recognizer(settings.engine, settings.vosk_model)
+    print(f"voicecoach: listening with {recognizer.name}", file=sys.stderr)
+    voice = VoiceCache(make_speaker(settings.voice, settings.rate, settings.volume))
+    with SoundDeviceOutput(settings.output_device) as output:
+        coach_live(library, routine, settings, history, show, voice, output, recognizer)
+
+
+def coach_live(
+    library: Library,
+    routine: Routine,
+    settings: Settings,
+    history: HistoryStore,
+    show: Callable[[Event], None],
+    voice: VoiceCache,
+    output: AudioOutput,
+    recognizer: Recognizer,
+    started: Callable[[LiveCoach], None] = lambda coach: None,
+) -> None:
+    """One logged session with these devices; `started` gets the coach (to stop it)."""
+    session = build_session(library, routine, settings, history, voice.seconds)
+    with logged(history, session, show) as on_event:
+        coach = LiveCoach(
+            session, recognizer, voice, output,
+            lambda: Microphone(settings.input_device), on_event,
+        )  # fmt: skip
+        started(coach)
+        coach.run()

@@ -1,0 +1,173 @@
+"""`voicecoach serve`: wait for "start workout", check in, coach the session, wait again.
+
+Room-speaker mode for a Raspberry Pi nobody touches. While waiting it listens only for its cues
+and says nothing; a chime tells that it heard one.
+"""
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from voicecoach.coach.events import Event, Say
+from voicecoach.errors import UserError
+from voicecoach.live import VoiceCache, coach_live
+from voicecoach.routines import Library, Routine
+from voicecoach.settings import Settings
+from voicecoach.speech import commands
+from voicecoach.speech.audio import AudioOutput, Microphone, refresh_devices
+from voicecoach.speech.commands import PhraseTable
+from voicecoach.speech.echo import EchoGuard
+from voicecoach.speech.engines import make_recognizer
+from voicecoach.speech.recognizer import SAMPLE_RATE, Recognizer
+from voicecoach.workout import open_history
+
+GENTLE = "gentle-stretches"
+ANSWER_SECONDS = 12.0
+QUESTION = "Before we start: how does your back feel today? No pain, a dull ache, or sharp pain?"
+NOT_CAUGHT = "I did not catch that. Say start workout when you are ready."
+SHARP = (
+    "With sharp pain it is better not to train today. "
+    "Would you like some gentle stretches instead? Yes or no?"
+)
+REST_TODAY = "All right. Rest today, and if the pain does not ease, see a doctor."
+DULL = "A dull ache is fine to work with. We will go gently: tell me if anything hurts."
+NO_PAIN = "Good. Let's begin."
+
+
+def chime(rate: int = 22_050, volume: float = 1.0) -> np.ndarray:
+    """Two short rising tones: 'I heard you'."""
+    tones = []
+    for frequency in (880.0, 1320.0):
+        t = np.arange(int(rate * 0.09)) / rate
+        envelope = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.01)  # 10 ms fades, no clicks
+        tones.append(np.sin(2 * np.pi * frequency * t) * envelope)
+    return (np.concatenate(tones) * 0.4 * volume * 32767).astype(np.int16)
+
+
+class Server:
+    def __init__(
+        self,
+        library: Library,
+        settings: Settings,
+        output: AudioOutput,
+        voice: VoiceCache,
+        recognizer_for: Callable[[PhraseTable], Recognizer],
+        on_event: Callable[[Event], None] = lambda event: None,
+    ) -> None:
+        self.library = library
+        self.settings = settings
+        self.output = output
+        self.voice = voice
+        self.recognizer_for = recognizer_for
+        self.on_event = on_event
+        self.state = "starting"
+        self.wake = commands.wake_table({r.id: r.name for r in library.routines.values()})
+        self._stopping = threading.Event()
+        self._coach = None
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            self.state = "waiting"
+            cue = self.hear(self.wake, timeout=None)
+            if cue is None:
+                continue
+            self.ding()
+            if cue == "list":
+                self.say(self.list_text())
+                continue
+            routine_id = cue.partition(":")[2] or self.settings.routine
+            routine = self.check_in(self.library.routine(routine_id))
+            if routine is not None and not self._stopping.is_set():
+                self.state = "session"
+                self.run_session(routine)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._coach is not None:
+            self._coach.stop()
+
+    def check_in(self, routine: Routine) -> Routine | None:
+        self.state = "check-in"
+        answer = None
+        for _ in range(2):
+            self.say(QUESTION)
+            if answer := self.hear(commands.CHECK_IN, ANSWER_SECONDS):
+                break
+        if answer is None:
+            self.say(NOT_CAUGHT)
+            return None
+        if answer == "sharp":
+            self.say(SHARP)
+            if self.hear(commands.YES_NO, ANSWER_SECONDS) == "yes":
+                return self.library.routines[GENTLE]
+            self.say(REST_TODAY)
+            return None
+        self.say(DULL if answer == "dull" else NO_PAIN)
+        return routine
+
+    def run_session(self, routine: Routine) -> None:
+        with open_history(self.settings) as history:
+            coach_live(
+                self.library, routine, self.settings, history, self.on_event,
+                self.voice, self.output, self.recognizer_for(commands.SESSION),
+                started=self._started,
+            )  # fmt: skip
+        self._coach = None
+
+    def _started(self, coach: object) -> None:
+        self._coach = coach
+
+    def list_text(self) -> str:
+        names = [r.name for r in self.library.routines.values()]
+        return f"Say start, then one of: {', '.join(names)}."
+
+    def say(self, text: str) -> None:
+        pcm, rate = self.voice.get(text)
+        self.output.play(pcm, rate, text)
+        self.on_event(Say(time.monotonic(), text, len(pcm) / rate))
+        self.output.wait(timeout=len(pcm) / rate + 10)
+
+    def ding(self) -> None:
+        if self.settings.chime:
+            self.output.play(chime(volume=self.settings.volume), 22_050, "(chime)")
+            self.output.wait(timeout=5)
+
+    def hear(self, table: PhraseTable, timeout: float | None) -> str | None:
+        """The first intent from `table` heard within `timeout` seconds (None: no limit)."""
+        recognizer = self.recognizer_for(table)
+        guard = EchoGuard(self.output, self.voice.get)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._stopping.is_set():
+            try:
+                with Microphone(self.settings.input_device) as mic:
+                    recognizer.reset()
+                    for block in mic:
+                        start = mic.monotonic_at((mic.samples - len(block)) / SAMPLE_RATE)
+                        guard.hear(block, start)
+                        for heard in recognizer.feed(block):
+                            if not guard.is_echo(heard, mic.monotonic_at):
+                                return heard.command
+                        if self._stopping.is_set() or (deadline and time.monotonic() > deadline):
+                            return None
+            except UserError as error:
+                print(f"voicecoach: {error}; retrying", file=sys.stderr)
+                self._stopping.wait(1.0)
+                refresh_devices()
+            if deadline and time.monotonic() > deadline:
+                return None
+        return None
+
+
+def recognizers(settings: Settings) -> Callable[[PhraseTable], Recognizer]:
+    """One recogniser per phrase table, built on first use and kept."""
+    built: dict[str, Recognizer] = {}
+
+    def recognizer_for(table: PhraseTable) -> Recognizer:
+        if table.name not in built:
+            built[table.name] = make_recognizer(settings.engine, settings.vosk_model, table)
+        return built[table.name]
+
+    return recognizer_for
