@@ -31,8 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     install = actions.add_parser("install", help="install a model zip copied here by hand")
     install.add_argument("zip", type=Path, metavar="ZIP")
     install.add_argument("--dest", type=Path, metavar="DIR", help=DEST_HELP)
-    install.add_argument("--no-verify", action="store_true",
-                         help="install a zip whose checksum voicecoach does not know, unchecked")
+    install.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="install a zip whose checksum voicecoach does not know, unchecked",
+    )
     install.set_defaults(handler=run_install)
 
     status = actions.add_parser("status", help="say which model is installed where")
@@ -66,8 +69,10 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  {number}. {status.location.source}: {describe(status)}")
     in_use = _find_or_none(args.model)
     if in_use is None:
-        print("In use: none. Get one: voicecoach model download "
-              "(or, offline: voicecoach model install ZIP)")
+        print(
+            "In use: none. Get one: voicecoach model download "
+            "(or, offline: voicecoach model install ZIP)"
+        )
     else:
         print(f"In use: {in_use}")
     return 0

@@ -13,6 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "serve", help='wait for "start workout", check in, coach, and wait again'
     )
     serve.add_argument("--json", action="store_true", help="log one JSON event per line")
+    serve.add_argument("--routine", help='what "start workout" runs (default: config)')
     add_setting_options(serve)
     serve.set_defaults(handler=serve_forever)
 

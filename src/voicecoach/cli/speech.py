@@ -3,11 +3,6 @@
 import argparse
 from pathlib import Path
 
-from voicecoach.speech.devices import list_devices
-from voicecoach.speech.outputs import SoundDeviceOutput
-from voicecoach.speech.speakers import make_speaker
-from voicecoach.speech.wavio import write_wav
-
 VOICE_HELP = "espeak (default), espeak:VOICENAME (e.g. espeak:en-gb) or piper (natural, optional)"
 
 
@@ -33,6 +28,10 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_say(args: argparse.Namespace) -> int:
+    from voicecoach.speech.outputs import SoundDeviceOutput
+    from voicecoach.speech.speakers import make_speaker
+    from voicecoach.speech.wavio import write_wav
+
     pcm, rate = make_speaker(args.voice, args.rate, args.volume).render(args.text)
     if args.out:
         write_wav(args.out, pcm, rate)
@@ -50,5 +49,7 @@ def run_say(args: argparse.Namespace) -> int:
 
 
 def run_devices(args: argparse.Namespace) -> int:
+    from voicecoach.speech.devices import list_devices
+
     print(list_devices())
     return 0
