@@ -1,6 +1,9 @@
 """Shared fixtures. `room`: a private PulseAudio server with a speaker and a microphone."""
 
-from collections.abc import Iterator
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +35,24 @@ def room(pulse_room: PulseRoom) -> Iterator[PulseRoom]:
     pulse_room.plug_all()
     yield pulse_room
     pulse_room.plug_all()
+
+
+TEST_VOICE = "kal16"  # flite's: the benchmark measures accuracy on other voices
+
+
+@pytest.fixture(scope="session")
+def spoken(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """A WAV of a phrase, as the person in the tests says it."""
+    if shutil.which("flite") is None:
+        pytest.skip("flite not installed (scripts/install --dev installs it)")
+    folder = tmp_path_factory.mktemp("spoken")
+
+    def wav(phrase: str) -> Path:
+        path = folder / f"{phrase.replace(' ', '_')}.wav"
+        if not path.exists():
+            subprocess.run(
+                ["flite", "-voice", TEST_VOICE, "-t", phrase, "-o", str(path)], check=True
+            )
+        return path
+
+    return wav

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_stack import PulseRoom, loud_span, rms
 from voicecoach.cli import main
 from voicecoach.errors import UserError
 from voicecoach.speech.audio import (
@@ -21,6 +20,8 @@ from voicecoach.speech.audio import (
 from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.speakers import make_speaker
 from voicecoach.speech.wavio import read_wav, write_wav
+
+from audio_stack import PulseRoom, loud_span, rms
 
 LINE = "Stop. That is too painful."
 RATE = 44_100  # the room's rate

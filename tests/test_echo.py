@@ -33,7 +33,7 @@ def room_with(coach_voice, user_voice, tmp_path, user_at: float | None, user_gai
         start = round(user_at * SAMPLE_RATE)
         mic[start : start + len(user)] += user
         user_span = (user_at, user_at + len(user) / SAMPLE_RATE)
-    guard = EchoGuard(output, lambda text: coach_voice.render(text))
+    guard = EchoGuard(output)
     mic16 = np.clip(mic, -32768, 32767).astype(np.int16)
     block = SAMPLE_RATE // 10
     for i in range(0, len(mic16), block):

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from test_history_support import write_history_db
 from voicecoach.cli import main
 from voicecoach.history.store import HistoryStore
+
+from test_history_support import write_history_db
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -78,9 +79,7 @@ def test_bad_db_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert junk.read_bytes() == before
 
 
-def test_fallback_files_are_mentioned(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_fallback_files_are_mentioned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = write_history_db(tmp_path / "history.sqlite3", sessions=1)
     write_history_db(tmp_path / "history-20260101-120000.sqlite3", sessions=1)
     _, _, err = history(capsys, "--db", str(db))

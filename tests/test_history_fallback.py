@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from test_history_support import record_session, write_history_db
 from voicecoach.history.store import HistoryStore
+
+from test_history_support import record_session, write_history_db
 
 
 def random_bytes(path: Path) -> None:

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from test_history_support import record_session
 from voicecoach.history.safety import first_run_notice, pain_advice
 from voicecoach.history.store import HistoryStore
+
+from test_history_support import record_session
 
 
 def test_first_run_notice_only_on_an_empty_history(tmp_path: Path) -> None:

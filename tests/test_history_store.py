@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from test_history_support import record_session
 from voicecoach.coach.events import SetDone
 from voicecoach.history.schema import SCHEMA_VERSION
 from voicecoach.history.store import HistoryStore
+
+from test_history_support import record_session
 
 
 def test_default_path_follows_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

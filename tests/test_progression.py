@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from test_history_support import record_session
 from voicecoach.errors import UserError
 from voicecoach.history.progression import plan_progression
 from voicecoach.history.safety import FIRST_RUN, PAIN_ADVICE
@@ -13,6 +12,8 @@ from voicecoach.history.store import HistoryStore
 from voicecoach.history.wording import amount, number_words
 from voicecoach.routines.loader import Library, default_routines_dir, load_library
 from voicecoach.speech.commands import all_phrases
+
+from test_history_support import record_session
 
 EXERCISE = """\
 id: {id}

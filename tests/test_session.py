@@ -3,7 +3,6 @@
 import time
 
 import pytest
-from session_support import Run, mini_library
 
 from voicecoach.coach.commands import Command
 from voicecoach.coach.events import (
@@ -18,6 +17,8 @@ from voicecoach.coach.events import (
     State,
 )
 from voicecoach.routines import load_library
+
+from session_support import Run, mini_library
 
 ACTIVE_STATES = [State.SPEAKING, State.COUNTING, State.HOLDING, State.RESTING]
 

@@ -66,8 +66,11 @@ def test_grammar_for_chosen_phrases_without_decoys() -> None:
 
 
 def test_words_the_model_lacks_are_left_out() -> None:
-    grammar = build_grammar(["next", "what's left"], ["text", "zzyzx"],
-                            in_vocabulary=lambda word: word not in {"what's", "zzyzx"})
+    grammar = build_grammar(
+        ["next", "what's left"],
+        ["text", "zzyzx"],
+        in_vocabulary=lambda word: word not in {"what's", "zzyzx"},
+    )
     assert grammar.words == ["next", "text", UNK]
 
 
@@ -78,8 +81,10 @@ PHRASES = frozenset(build_grammar().commands)
 
 def result(*words: tuple[str, float]) -> dict[str, Any]:
     """A Vosk result with SetWords(True): each word 0.3 s long, with its confidence."""
-    timed = [{"word": word, "conf": conf, "start": 1 + 0.3 * i, "end": 1.3 + 0.3 * i}
-             for i, (word, conf) in enumerate(words)]
+    timed = [
+        {"word": word, "conf": conf, "start": 1 + 0.3 * i, "end": 1.3 + 0.3 * i}
+        for i, (word, conf) in enumerate(words)
+    ]
     return {"result": timed, "text": " ".join(word for word, _ in words)}
 
 
@@ -88,15 +93,18 @@ def test_a_whole_phrase_counts() -> None:
     assert found == Match("i'm done", 1, 1.6, 0.9)
 
 
-@pytest.mark.parametrize("words", [
-    [("next", 1.0), ("next", 1.0)],  # two commands run together: not one phrase
-    [("skip", 1.0), ("the", 1.0)],  # a command with a decoy
-    [(UNK, 1.0), ("pause", 1.0)],  # a command with an unknown word
-    [("the", 1.0)],  # a decoy alone
-    [(UNK, 1.0)],
-    [("move", 1.0)],  # part of a phrase
-    [("end", 1.0)],  # a command's name is no phrase
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        [("next", 1.0), ("next", 1.0)],  # two commands run together: not one phrase
+        [("skip", 1.0), ("the", 1.0)],  # a command with a decoy
+        [(UNK, 1.0), ("pause", 1.0)],  # a command with an unknown word
+        [("the", 1.0)],  # a decoy alone
+        [(UNK, 1.0)],
+        [("move", 1.0)],  # part of a phrase
+        [("end", 1.0)],  # a command's name is no phrase
+    ],
+)
 def test_anything_but_one_whole_phrase_is_rejected(words: list[tuple[str, float]]) -> None:
     assert match(result(*words), PHRASES, 0.0) is None
 
@@ -148,18 +156,25 @@ def test_stream_feeds_short_blocks_and_times_each_result() -> None:
     decoders: list[ScriptedDecoder] = []
 
     def new_decoder() -> ScriptedDecoder:
-        decoders.append(ScriptedDecoder(
-            {8000: result(("pause", 1.0)), 20000: result(("the", 1.0)),
-             30000: result(("resume", 0.9))},
-            final=result(("help", 1.0)),
-        ))
+        decoders.append(
+            ScriptedDecoder(
+                {
+                    8000: result(("pause", 1.0)),
+                    20000: result(("the", 1.0)),
+                    30000: result(("resume", 0.9)),
+                },
+                final=result(("help", 1.0)),
+            )
+        )
         return decoders[-1]
 
     stream = DecoderStream(new_decoder, to_event, block_seconds=0.1)
     events = stream.feed(np.zeros(SAMPLE_RATE * 2, np.int16))
     assert decoders[0].received == [1600] * 20
     assert [(event.command, event.emitted_at) for event in events] == [
-        (Command.PAUSE, 0.5), (Command.RESUME, 1.9)]
+        (Command.PAUSE, 0.5),
+        (Command.RESUME, 1.9),
+    ]
     assert [event.command for event in stream.flush()] == [Command.HELP]
 
     stream.reset()
@@ -286,7 +301,7 @@ def raw_results(model_path: Path, pcm: np.ndarray, resets: int = 0) -> list[tupl
     grammar = json.dumps(["헬멧", "유지할", "하나", "둘"], ensure_ascii=False)  # fast to decode
     stream = DecoderStream(lambda: _new_decoder(model, grammar), keep)
     for _ in range(resets):
-        stream.feed(pcm[: SAMPLE_RATE])
+        stream.feed(pcm[:SAMPLE_RATE])
         stream.reset()
     stream.feed(pcm)
     stream.flush()

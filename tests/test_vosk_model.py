@@ -102,8 +102,9 @@ class Server:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def archive(self, path: str, data: bytes, name: str = "vosk-model-test-0.1",
-                **route: int) -> ModelArchive:
+    def archive(
+        self, path: str, data: bytes, name: str = "vosk-model-test-0.1", **route: int
+    ) -> ModelArchive:
         self.routes[path] = Route(data, **route)
         return ModelArchive(name, self.url(path), len(data), sha256(data))
 
@@ -369,7 +370,7 @@ def test_install_refuses_a_damaged_known_zip(
     monkeypatch.setattr(vosk_model, "KNOWN_ARCHIVES", (known,))
     damaged = places.tmp / "vosk-model-known-1.zip"
     middle = len(data) // 2
-    damaged.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    damaged.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
     with pytest.raises(UserError, match="SHA-256 is"):
         install_model(damaged, places.user)
     assert contents(places.user) == []
@@ -440,8 +441,10 @@ def test_status_with_models(places: Places, capsys: pytest.CaptureFixture[str]) 
     make_model(places.user / "vosk-model-en-us-0.22", grammar=False)
     assert run_cli("model", "status") == 0
     out = capsys.readouterr().out
-    assert (f"{places.user}: vosk-model-small-en-us-0.15 (command grammar), "
-            "vosk-model-en-us-0.22 (static graph, no grammar)") in out
+    assert (
+        f"{places.user}: vosk-model-small-en-us-0.15 (command grammar), "
+        "vosk-model-en-us-0.22 (static graph, no grammar)"
+    ) in out
     assert f"In use: {user}" in out
 
 

@@ -92,7 +92,7 @@ class Demo:
         )
         self.coach_track = WavFileOutput(out_dir / "voicecoach-demo-coach.wav")
         self.room = Room(self.coach_track)
-        self.guard = EchoGuard(self.coach_track, self.voice.get)
+        self.guard = EchoGuard(self.coach_track)
         self.out_dir = out_dir
         self.transcript: list[tuple[float, str, str]] = []
         self._script = list(SCENARIO)

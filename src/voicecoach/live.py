@@ -13,7 +13,7 @@ from voicecoach.coach.clock import Clock, RealClock
 from voicecoach.coach.commands import Command
 from voicecoach.coach.driver import Driver, Heard
 from voicecoach.coach.events import Event, Hush, Say
-from voicecoach.coach.session import Session
+from voicecoach.coach.session import Session, estimate_speech_seconds
 from voicecoach.errors import UserError
 from voicecoach.history import HistoryStore
 from voicecoach.routines import Library, Routine
@@ -50,8 +50,18 @@ class VoiceCache:
     def get(self, text: str) -> tuple[np.ndarray, int]:
         with self._lock:
             if text not in self._rendered:
-                self._rendered[text] = self.speaker.render(text)
+                self._rendered[text] = self._render(text)
             return self._rendered[text]
+
+    def _render(self, text: str) -> tuple[np.ndarray, int]:
+        """The line's audio; a voice that fails twice gives silence, never a stopped session."""
+        for attempt in range(2):
+            try:
+                return self.speaker.render(text)
+            except UserError as error:
+                if attempt:
+                    print(f"voicecoach: {error}; the line {text!r} stays silent", file=sys.stderr)
+        return np.zeros(round(estimate_speech_seconds(text) * SAMPLE_RATE), np.int16), SAMPLE_RATE
 
     def seconds(self, text: str) -> float:
         if not text:
@@ -84,7 +94,7 @@ class LiveCoach:
         self.output = output
         self.open_microphone = open_microphone
         self.on_event = on_event
-        self.guard = EchoGuard(output, voice.get)
+        self.guard = EchoGuard(output)
         self.driver = Driver(session, clock or RealClock(), self._deliver)
         self._stopping = threading.Event()
         self._paused_for_device = 0
@@ -170,6 +180,10 @@ class LiveCoach:
             for heard in self.recognizer.feed(block):
                 if self.guard.is_echo(heard, mic.monotonic_at):
                     self.ignored.append(heard)
+                    print(
+                        f"voicecoach: ignored {heard.text!r}: the coach's own voice",
+                        file=sys.stderr,
+                    )
                 else:
                     self._tell(Command(heard.command), heard.text)
 

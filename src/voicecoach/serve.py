@@ -138,7 +138,7 @@ class Server:
     def hear(self, table: PhraseTable, timeout: float | None) -> str | None:
         """The first intent from `table` heard within `timeout` seconds (None: no limit)."""
         recognizer = self.recognizer_for(table)
-        guard = EchoGuard(self.output, self.voice.get)
+        guard = EchoGuard(self.output)
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._stopping.is_set():
             try:

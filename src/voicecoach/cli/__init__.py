@@ -5,10 +5,10 @@ import sys
 from collections.abc import Sequence
 
 from voicecoach import __version__
-from voicecoach.cli import config, history, model, routines, run, serve, service, speech
+from voicecoach.cli import config, history, listen, model, routines, run, serve, service, speech
 from voicecoach.errors import UserError
 
-MODULES = (routines, run, serve, speech, model, history, config, service)
+MODULES = (routines, run, serve, speech, listen, model, history, config, service)
 
 
 def build_parser() -> argparse.ArgumentParser:

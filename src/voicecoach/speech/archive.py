@@ -77,9 +77,7 @@ def unpack(zip_path: Path, into: Path) -> None:
 def require_space(folder: Path, needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if free < needed:
-        raise UserError(
-            f"not enough space in {folder}: {_mb(needed)} needed, {_mb(free)} free"
-        )
+        raise UserError(f"not enough space in {folder}: {_mb(needed)} needed, {_mb(free)} free")
 
 
 def disk_error(path: Path, error: OSError) -> UserError:
@@ -138,8 +136,13 @@ def _write(out: BinaryIO, chunk: bytes, dest: Path) -> None:
 def _bar(url: str, total: int, progress: bool) -> tqdm:
     name = url.rsplit("/", 1)[-1]
     return tqdm(
-        total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name,
-        disable=not progress, file=sys.stderr,
+        total=total,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        desc=name,
+        disable=not progress,
+        file=sys.stderr,
     )
 
 

@@ -19,7 +19,7 @@ Device = str | int | None
 # so it is only done while none is open. The lock also keeps opens and refreshes apart.
 _pa_lock = threading.RLock()
 _open_streams = 0
-STALL_SECONDS = 2.0  # a running stream this long without audio means its device is gone
+STALL_SECONDS = 5.0  # a running stream this long without audio means its device is gone
 FIRST_BLOCK_SECONDS = 5.0  # some devices (and PulseAudio's null sink) take ~2 s to start
 
 

@@ -12,38 +12,27 @@ from collections.abc import Callable
 import numpy as np
 
 from voicecoach.speech.commands import normalize
-from voicecoach.speech.outputs import AudioOutput, Played
+from voicecoach.speech.outputs import FRAME_SECONDS, AudioOutput, Played, frame_powers
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 
-FRAME_SECONDS = 0.02
 QUIET = 1e-7  # frame power (full scale = 1) below which the coach counts as silent
 REVERB_DECAY = 0.5 ** (FRAME_SECONDS / 0.05)  # the predicted echo halves every 50 ms
 REVERB_SECONDS = 0.3  # how long after a line its echo is still predicted
-
-
-def frame_powers(pcm: np.ndarray, rate: int) -> np.ndarray:
-    """Mean power of each 20 ms frame of int16 audio, full scale = 1."""
-    size = max(1, round(rate * FRAME_SECONDS))
-    samples = np.asarray(pcm, np.float64)[: len(pcm) // size * size] / 32768
-    return (samples.reshape(-1, size) ** 2).mean(axis=1)
 
 
 class EchoGate:
     def __init__(
         self,
         played: Callable[[], list[Played]],
-        rendered: Callable[[str], tuple[np.ndarray, int]],
         margin_db: float = 3.0,
         min_share: float = 0.12,
         history_seconds: float = 30.0,
     ) -> None:
         self.played = played  # what the output played, on the microphone's clock
-        self.rendered = rendered  # the audio of a line, by its text
         self.margin = 10 ** (margin_db / 10)
         self.min_share = min_share  # of a command's frames that must stand out
         self._mic: deque[tuple[float, float]] = deque(maxlen=round(history_seconds / FRAME_SECONDS))
         self._ratios: deque[float] = deque(maxlen=500)  # mic / coach power while the coach talks
-        self._envelopes: dict[str, np.ndarray] = {}
 
     @property
     def gain(self) -> float:
@@ -90,7 +79,9 @@ class EchoGate:
         for item in items:
             if not item.start <= t < item.end + (REVERB_SECONDS if reverb else 0):
                 continue
-            envelope = self._envelope(item.text)
+            envelope = item.power
+            if envelope is None or len(envelope) == 0:
+                continue
             heard = envelope[: int((min(item.end, t + 1) - item.start) / FRAME_SECONDS) + 1]
             index = int((t - item.start) / FRAME_SECONDS)
             if reverb:
@@ -98,11 +89,6 @@ class EchoGate:
             elif index < len(heard):
                 best = max(best, float(heard[index]))
         return best
-
-    def _envelope(self, text: str) -> np.ndarray:
-        if text not in self._envelopes:
-            self._envelopes[text] = frame_powers(*self.rendered(text))
-        return self._envelopes[text]
 
 
 def _with_tail(envelope: np.ndarray, index: int) -> float:
@@ -128,15 +114,10 @@ class EchoGuard:
     coach's own voice predicts (EchoGate). A person talking over the coach passes both.
     """
 
-    def __init__(
-        self,
-        output: AudioOutput,
-        rendered: Callable[[str], tuple[np.ndarray, int]],
-        margin: float = 0.5,
-    ) -> None:
+    def __init__(self, output: AudioOutput, margin: float = 0.5) -> None:
         self.output = output
         self.margin = margin
-        self.gate = EchoGate(output.played, rendered)
+        self.gate = EchoGate(output.played)
 
     def hear(self, block: np.ndarray, start: float) -> None:
         """Every microphone block, with the output-clock time of its first sample."""

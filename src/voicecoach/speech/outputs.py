@@ -22,11 +22,21 @@ from voicecoach.speech.devices import STALL_SECONDS, Device, DeviceLost, check_d
 from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.wavio import to_int16, write_wav
 
+FRAME_SECONDS = 0.02
+
+
+def frame_powers(pcm: np.ndarray, rate: int) -> np.ndarray:
+    """Mean power of each 20 ms frame of int16-scaled audio, full scale = 1."""
+    size = max(1, round(rate * FRAME_SECONDS))
+    samples = np.asarray(pcm, np.float64)[: len(pcm) // size * size] / 32768
+    return (samples.reshape(-1, size) ** 2).mean(axis=1)
+
 
 class Played(NamedTuple):
     text: str
     start: float  # on the output's clock; see each output
     end: float  # math.inf while still playing
+    power: np.ndarray | None = None  # the audio's power in 20 ms frames (for the echo guard)
 
 
 class AudioOutput(Protocol):
@@ -86,6 +96,7 @@ class _Utterance:
     pcm: np.ndarray  # float32 at the device rate
     text: str
     generation: int
+    power: np.ndarray | None = None  # frame powers, worked out before it plays
     position: int = 0
     record_index: int = -1
     ends_at: float = math.inf  # time.monotonic() when its last sample will have been heard
@@ -131,9 +142,10 @@ class SoundDeviceOutput:
         samples = np.asarray(pcm, np.float32) / 32768
         if rate != self.rate:
             samples = soxr.resample(samples, rate, self.rate).astype(np.float32)
+        power = frame_powers(samples * 32768, self.rate)
         with self._idle:
             self._pending += 1
-            self._queue.put(_Utterance(samples, text, self._generation))
+            self._queue.put(_Utterance(samples, text, self._generation, power))
 
     def stop(self, at: float | None = None) -> None:
         with self._idle:
@@ -202,7 +214,7 @@ class SoundDeviceOutput:
         utterance.fed_at = time.monotonic()
         delay = max(0.0, when.outputBufferDacTime - when.currentTime)
         if utterance.record_index < 0:
-            start = Played(utterance.text, time.monotonic() + delay, math.inf)
+            start = Played(utterance.text, time.monotonic() + delay, math.inf, utterance.power)
             utterance.record_index = self._record.add(start)
         chunk = utterance.pcm[utterance.position : utterance.position + frames]
         utterance.position += len(chunk)
@@ -253,7 +265,10 @@ class WavFileOutput:
         self._audio = np.concatenate(
             [self._audio, np.zeros(start - len(self._audio), np.int16), pcm]
         )
-        self._last = self._record.add(Played(text, start / self.rate, len(self._audio) / self.rate))
+        item = Played(
+            text, start / self.rate, len(self._audio) / self.rate, frame_powers(pcm, self.rate)
+        )
+        self._last = self._record.add(item)
 
     def stop(self, at: float | None = None) -> None:
         if at is None or self._last is None:
@@ -296,7 +311,7 @@ class SilentOutput:
     def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
         items = self._record.played()
         start = max(at or 0.0, items[-1].end if items else 0.0)
-        self._record.add(Played(text, start, start + len(pcm) / rate))
+        self._record.add(Played(text, start, start + len(pcm) / rate, frame_powers(pcm, rate)))
 
     def stop(self, at: float | None = None) -> None:
         items = self._record.played()

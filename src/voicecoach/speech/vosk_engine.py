@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from voicecoach.errors import UserError
-from voicecoach.speech.commands import all_phrases, command_for, normalize
+from voicecoach.speech.commands import SESSION, PhraseTable, all_phrases, normalize
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 from voicecoach.speech.vosk_grammar import (
     DECOYS,
@@ -41,20 +41,24 @@ class VoskRecognizer:
         model_path: Path,
         phrases: list[str] | None = None,
         *,
+        table: PhraseTable = SESSION,
         decoys: Sequence[str] = DECOYS,
         min_confidence: float = DEFAULT_MIN_CONFIDENCE,
         use_grammar: bool = True,
         block_seconds: float = 0.1,
     ) -> None:
         _check_model(model_path, use_grammar)
+        self.table = table  # maps a recognised phrase to its intent
+        phrases = table.phrases() if phrases is None else phrases
         model = load_model(model_path.resolve())
         self.min_confidence = min_confidence
         self.grammar: Grammar = build_grammar(phrases, decoys, in_vocabulary=_vocabulary(model))
         _check_vocabulary(phrases, self.grammar)
         self._phrases = frozenset(self.grammar.commands)
         grammar = self.grammar.to_json() if use_grammar else None
-        self._stream = DecoderStream(lambda: _new_decoder(model, grammar), self._event,
-                                     block_seconds)
+        self._stream = DecoderStream(
+            lambda: _new_decoder(model, grammar), self._event, block_seconds
+        )
 
     def feed(self, pcm: np.ndarray) -> list[CommandEvent]:
         return self._stream.feed(pcm)
@@ -67,11 +71,12 @@ class VoskRecognizer:
 
     def _event(self, result: dict[str, Any], emitted_at: float) -> CommandEvent | None:
         found = match(result, self._phrases, self.min_confidence)
-        command = command_for(found.phrase) if found else None
+        command = self.table.intent_for(found.phrase) if found else None
         if found is None or command is None:
             return None
-        return CommandEvent(command, found.phrase, found.start, found.end, emitted_at,
-                            found.confidence)
+        return CommandEvent(
+            command, found.phrase, found.start, found.end, emitted_at, found.confidence
+        )
 
 
 class DecoderStream:
@@ -97,7 +102,7 @@ class DecoderStream:
         samples = np.asarray(pcm, dtype=np.int16).reshape(-1)
         events = []
         for start in range(0, len(samples), self._block):
-            block = samples[start:start + self._block]
+            block = samples[start : start + self._block]
             self._samples += len(block)
             if self._decoder.AcceptWaveform(block.tobytes()):
                 events += self._emit(self._decoder.Result())
@@ -126,8 +131,11 @@ def load_model(model_path: Path) -> Any:
 def _new_decoder(model: Any, grammar: str | None) -> Decoder:
     import vosk
 
-    decoder = (vosk.KaldiRecognizer(model, SAMPLE_RATE, grammar) if grammar
-               else vosk.KaldiRecognizer(model, SAMPLE_RATE))
+    decoder = (
+        vosk.KaldiRecognizer(model, SAMPLE_RATE, grammar)
+        if grammar
+        else vosk.KaldiRecognizer(model, SAMPLE_RATE)
+    )
     decoder.SetWords(True)  # word times and confidences
     return decoder
 
@@ -142,14 +150,20 @@ def _check_vocabulary(phrases: list[str] | None, grammar: Grammar) -> None:
     if wanted and len(left_out) == len(wanted):
         raise UserError("the Vosk model knows none of the command words: is it an English model?")
     if left_out:
-        print(f"voicecoach: the Vosk model lacks words of {left_out}; they cannot be recognised",
-              file=sys.stderr)
+        print(
+            f"voicecoach: the Vosk model lacks words of {left_out}; they cannot be recognised",
+            file=sys.stderr,
+        )
 
 
 def _check_model(model_path: Path, use_grammar: bool) -> None:
     if not is_model_dir(model_path):
-        raise UserError(f"{model_path} is not a Vosk model folder: missing "
-                        f"{', '.join(missing_files(model_path))}")
+        raise UserError(
+            f"{model_path} is not a Vosk model folder: missing "
+            f"{', '.join(missing_files(model_path))}"
+        )
     if use_grammar and not supports_grammar(model_path):
-        raise UserError(f"{model_path} has a static graph (HCLG.fst), which cannot take a "
-                        "command grammar: use a small model such as vosk-model-small-en-us-0.15")
+        raise UserError(
+            f"{model_path} has a static graph (HCLG.fst), which cannot take a "
+            "command grammar: use a small model such as vosk-model-small-en-us-0.15"
+        )

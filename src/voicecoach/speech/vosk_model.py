@@ -70,8 +70,10 @@ class LocationStatus:
 def missing_files(folder: Path) -> list[str]:
     """The files a Vosk model needs that `folder` lacks (empty: it is a model)."""
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
-    graphs = [[name for name in graph if not (folder / name).is_file()]
-              for graph in (DYNAMIC_GRAPH, STATIC_GRAPH)]
+    graphs = [
+        [name for name in graph if not (folder / name).is_file()]
+        for graph in (DYNAMIC_GRAPH, STATIC_GRAPH)
+    ]
     if all(graphs):
         missing += graphs[0]
     return missing
@@ -147,8 +149,10 @@ def _status(location: Location) -> LocationStatus:
 def _not_a_model(path: Path, source: str) -> str:
     if not path.exists():
         return f"{path} (from {source}): no such folder"
-    return (f"{path} (from {source}) is not a Vosk model folder: "
-            f"missing {', '.join(missing_files(path))}")
+    return (
+        f"{path} (from {source}) is not a Vosk model folder: "
+        f"missing {', '.join(missing_files(path))}"
+    )
 
 
 def _expand(path: Path | str | None) -> Path | None:
@@ -237,11 +241,12 @@ def _unpack_model(zip_path: Path, dest: Path, name: str) -> Path:
 def _model_root(staging: Path, zip_path: Path) -> Path:
     if is_model_dir(staging):
         return staging
-    folders = [child for child in staging.iterdir()
-               if child.is_dir() and not child.name.startswith((".", "__MACOSX"))]
+    folders = [
+        child
+        for child in staging.iterdir()
+        if child.is_dir() and not child.name.startswith((".", "__MACOSX"))
+    ]
     if len(folders) == 1 and is_model_dir(folders[0]):
         return folders[0]
     inner = folders[0] if len(folders) == 1 else staging
-    raise UserError(
-        f"{zip_path}: no Vosk model inside (missing {', '.join(missing_files(inner))})"
-    )
+    raise UserError(f"{zip_path}: no Vosk model inside (missing {', '.join(missing_files(inner))})")

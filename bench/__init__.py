@@ -1,0 +1,1 @@
+"""Benchmarks of VoiceCoach's speech recognition (`python -m bench.recognition`)."""

@@ -1,0 +1,78 @@
+"""Run one recogniser over one stream and score what it emitted against the truth."""
+
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bench.streams import Stream
+from voicecoach.speech.commands import command_for
+from voicecoach.speech.recognizer import CommandEvent, Recognizer
+
+BLOCK = 480  # samples per feed: 30 ms, a typical microphone block
+SLACK = 0.3  # seconds an event may stick out of its utterance and still belong to it
+
+
+@dataclass
+class Score:
+    kind: str  # "commands" or a kind of negatives
+    audio_seconds: float
+    cpu_seconds: float
+    utterances: int = 0
+    correct: int = 0
+    substitutions: int = 0
+    misses: int = 0
+    false_commands: int = 0  # events that belong to no command utterance
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+
+
+def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind: str) -> Score:
+    recognizer = make()
+    timed: list[tuple[CommandEvent, float]] = []
+    cpu = time.process_time()
+    for i in range(0, len(audio), BLOCK):
+        wall = time.perf_counter()
+        events = recognizer.feed(audio[i : i + BLOCK])
+        timed += [(event, time.perf_counter() - wall) for event in events]
+    timed += [(event, 0.0) for event in recognizer.flush()]
+    score = Score(kind, len(audio) / 16_000, time.process_time() - cpu)
+    score.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if kind == "commands":
+        _score_commands(score, stream, timed)
+    else:
+        score.false_commands = len(timed)
+        score.errors = [f"{event.start:.1f}s {event.text!r}" for event, _ in timed]
+    return score
+
+
+def _score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent, float]]) -> None:
+    used: set[int] = set()
+    for truth in stream.placed:
+        score.utterances += 1
+        match = next(
+            (
+                i
+                for i, (event, _) in enumerate(timed)
+                if i not in used
+                and event.start < truth.end + SLACK
+                and event.end > truth.start - SLACK
+            ),
+            None,
+        )
+        if match is None:
+            score.misses += 1
+            score.errors.append(f"miss {truth.text!r} ({truth.voice})")
+            continue
+        used.add(match)
+        event, compute = timed[match]
+        if event.command == command_for(truth.text):
+            score.correct += 1
+            score.latencies.append(event.emitted_at - truth.end + compute)
+        else:
+            score.substitutions += 1
+            score.errors.append(f"sub {truth.text!r} -> {event.text!r} ({truth.voice})")
+    score.false_commands = len(timed) - len(used)

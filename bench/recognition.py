@@ -1,0 +1,123 @@
+"""Recognition benchmark: accuracy in noise, rejection of other speech, latency, CPU.
+
+python -m bench.recognition            # full run, ~15 min on 2 cores
+python -m bench.recognition --quick    # 4 voices, 3 conditions, ~2 min
+"""
+
+import argparse
+import json
+import os
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+from bench import negatives, noise, report, systems, tts
+from bench.evaluate import Score, run
+from bench.streams import Stream, build
+from voicecoach.speech.commands import all_phrases
+
+CACHE = Path(__file__).parent / ".cache"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
+COACH_ROUTINE = "core-four"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    started = time.time()
+    streams = _streams(args.quick, args.phrases)
+    conditions = [c for c in noise.CONDITIONS if not args.quick or c.name in noise.QUICK_CONDITIONS]
+    names = args.systems or ["ps-default"]
+    if "vosk" not in names and systems.vosk_available() and not args.systems:
+        names.append("vosk")
+    jobs = [
+        (name, condition, kind)
+        for name in names
+        for condition in conditions
+        for kind in streams
+        if kind != "coach" or condition.name in ("clean", "pink 10 dB")
+    ]
+    with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(streams,)) as pool:
+        scores = list(pool.map(_job, jobs))
+    results = [
+        {"system": name, "condition": condition.name, **asdict(score)}
+        for (name, condition, _), score in zip(jobs, scores, strict=True)
+    ]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _save(results, streams, out, args, time.time() - started)
+    print(report.summary_table(results))
+    print(f"took {time.time() - started:.0f} s; report in {out / 'recognition.md'}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.recognition", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer voices and conditions")
+    parser.add_argument("--systems", nargs="*", choices=systems.names(), help="default: ps-default")
+    parser.add_argument(
+        "--phrases", type=int, default=0, help="only the first N phrases (smoke test)"
+    )
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--out", default=str(OUT), help="where recognition.md and the plots go")
+    parser.add_argument("--results", help="also write the raw results as JSON here")
+    return parser
+
+
+def _streams(quick: bool, phrases: int) -> dict[str, Stream]:
+    """Render (or load from cache) every clip, in this process, before workers start."""
+    voices = tts.available(tts.BENCH_VOICES)
+    if quick:
+        voices = tuple(v for v in voices if v.name in tts.QUICK_VOICES)
+    texts = all_phrases()[: phrases or None]
+    commands = [(text, voice.name, tts.render(voice, text)) for voice in voices for text in texts]
+    streams = {"commands": build("commands", _shuffled(commands), seed=1)}
+    real = negatives.real_speech_clips()
+    streams["real speech"] = build(
+        "real speech", real[: 3 if phrases else None], seed=2, gap=(1, 3)
+    )
+    chatter = negatives.chatter_clips(voices)
+    streams["chatter"] = build("chatter", chatter[: 2 if phrases else None], seed=3, gap=(1, 3))
+    coach: list[tuple[str, str, object]] = []
+    for voice in tts.available(tts.COACH_VOICES):
+        lines = negatives.coach_clips(voice, COACH_ROUTINE)
+        coach += lines[: 5 if phrases else None]
+    streams["coach"] = build("coach", coach, seed=4, gap=(0.6, 1.2))  # type: ignore[arg-type]
+    return streams
+
+
+def _shuffled(clips: list) -> list:
+    import random
+
+    clips = list(clips)
+    random.Random(0).shuffle(clips)
+    return clips
+
+
+_STREAMS: dict[str, Stream] = {}
+
+
+def _init(streams: dict[str, Stream]) -> None:
+    _STREAMS.update(streams)
+
+
+def _job(job: tuple[str, noise.Condition, str]) -> Score:
+    name, condition, kind = job
+    stream = _STREAMS[kind]
+    audio = noise.apply(
+        condition, stream.audio, stream.speech_power, seed=zlib.crc32(condition.name.encode())
+    )
+    return run(systems.factory(name), stream, audio, kind)
+
+
+def _save(results: list[dict], streams: dict[str, Stream], out: Path, args, seconds: float) -> None:
+    if args.results:
+        Path(args.results).write_text(json.dumps(results, indent=1))
+    (CACHE / "last-results.json").parent.mkdir(parents=True, exist_ok=True)
+    (CACHE / "last-results.json").write_text(json.dumps(results, indent=1))
+    report.write(results, streams, out, quick=args.quick, seconds=seconds)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

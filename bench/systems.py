@@ -1,0 +1,54 @@
+"""The recogniser configurations the benchmark compares, by name."""
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+
+from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
+from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.segmenter import SegmenterConfig
+
+DEFAULT = PocketSphinxOptions()
+# The first experiment: segments of any length decoded against the bare phrase grammar.
+BASELINE = PocketSphinxOptions(
+    segmenter=SegmenterConfig(margin_db=9.0, max_speech=math.inf),
+    min_gap=0.0,
+    verify=None,
+    decoder_args=(("bestpath", True), ("dither", True)),
+)
+NO_BESTPATH = replace(BASELINE, decoder_args=DEFAULT.decoder_args)
+LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(margin_db=5.0), min_gap=0.6)
+
+VARIANTS: dict[str, PocketSphinxOptions] = {
+    "ps-default": DEFAULT,
+    "ps-grammar": BASELINE,
+    "ps-grammar-nobestpath": NO_BESTPATH,
+    "ps-grammar-limits": LIMITS,
+    "ps-decoys-in-grammar": replace(LIMITS, decoys="words"),
+    "ps-verify-decoys-0": replace(LIMITS, verify="decoys", verify_margin=0.0),
+    "ps-verify-decoys-10": replace(LIMITS, verify="decoys", verify_margin=10.0),
+    "ps-verify-phones-0": replace(LIMITS, verify="phones", verify_margin=0.0),
+    "ps-lm": replace(LIMITS, search="lm"),
+}
+
+
+def names() -> list[str]:
+    return [*VARIANTS, "vosk"]
+
+
+def factory(name: str) -> Callable[[], Recognizer]:
+    if name == "vosk":
+        from voicecoach.speech.engines import make_recognizer
+
+        return lambda: make_recognizer("vosk")
+    options = VARIANTS[name]
+    return lambda: PocketSphinxRecognizer(options)
+
+
+def vosk_available() -> bool:
+    try:
+        from voicecoach.speech.vosk_model import find_model
+
+        return find_model(None) is not None
+    except Exception:  # a broken model configuration must not stop the benchmark
+        return False

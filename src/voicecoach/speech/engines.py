@@ -1,0 +1,30 @@
+"""Choosing a command recogniser: Vosk when a model is installed, PocketSphinx otherwise."""
+
+from pathlib import Path
+
+from voicecoach.errors import UserError
+from voicecoach.speech.commands import SESSION, PhraseTable
+from voicecoach.speech.recognizer import Recognizer
+
+ENGINES = ("auto", "pocketsphinx", "vosk")
+
+
+def make_recognizer(
+    engine: str = "auto", vosk_model: Path | None = None, table: PhraseTable = SESSION
+) -> Recognizer:
+    """A recogniser listening for `table`'s phrases (the session commands by default)."""
+    if engine not in ENGINES:
+        raise UserError(f"unknown speech engine {engine!r} (choose from {', '.join(ENGINES)})")
+    if engine in ("auto", "vosk"):
+        from voicecoach.speech.vosk_model import find_model
+
+        model = find_model(vosk_model)
+        if model is not None:
+            from voicecoach.speech.vosk_engine import VoskRecognizer
+
+            return VoskRecognizer(model, table=table)
+        if engine == "vosk":
+            raise UserError("no Vosk model installed (see `voicecoach model --help`)")
+    from voicecoach.speech.pocketsphinx_engine import PocketSphinxRecognizer
+
+    return PocketSphinxRecognizer(table=table)

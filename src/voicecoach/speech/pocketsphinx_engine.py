@@ -1,0 +1,184 @@
+"""Command recognition with PocketSphinx: cut the stream into segments, decode, reject.
+
+Rejection layers (each measured by `python -m bench.recognition`):
+  1. segments longer than a command can be are conversation: never a command;
+  2. a command is said on its own: a segment that follows other speech closely is rejected;
+  3. verification: the command's decoding must beat a rival decoding of the same audio (any run
+     of frequent words, or a free phone loop) by a margin per frame.
+Both decoders work through a segment while it is spoken, so only its last frames remain to be
+decoded when it ends: latency is the segmenter's hangover plus a few milliseconds.
+"""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pocketsphinx
+from pocketsphinx import Decoder
+
+from voicecoach.speech.commands import SESSION, PhraseTable
+from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words, phone_words
+from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
+from voicecoach.speech.segmenter import FRAME, Segment, Segmenter, SegmenterConfig
+
+MODEL = Path(pocketsphinx.get_model_path()) / "en-us"
+
+
+@dataclass(frozen=True)
+class PocketSphinxOptions:
+    segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
+    search: str = "grammar"  # "grammar": JSGF of the phrases; "lm": free recognition + matching
+    decoys: str = "none"  # decoys inside the grammar: "none", "words" or "phones"
+    decoy_weight: float = 1e-8
+    min_gap: float = 0.6  # seconds of non-speech required before a command (it is said alone)
+    verify: str | None = "decoys"  # rival decoding: "decoys", "phones" or None
+    # How much the command must beat the rival by, in 1e-4 nats per frame: the knob between
+    # missed commands (higher) and false ones (lower).
+    verify_margin: float = 5.0
+    # bestpath off: its lattice search often loses the only path that reaches the grammar's end.
+    # dither: digital silence (all zeros) derails the acoustic features.
+    decoder_args: tuple[tuple[str, object], ...] = (("bestpath", False), ("dither", True))
+
+
+class PocketSphinxRecognizer:
+    name = "pocketsphinx"
+
+    def __init__(
+        self, options: PocketSphinxOptions | None = None, table: PhraseTable = SESSION
+    ) -> None:
+        self.options = options or PocketSphinxOptions()
+        self.table = table
+        self._segmenter = Segmenter(self.options.segmenter)
+        self._decoders = _make_decoders(self.options, table)
+        self.rejected: list[tuple[Segment, str, float]] = []  # for the benchmark's diagnostics
+        self._pending = np.zeros(0, np.int16)
+        self._in_utterance = False
+        self._last_end = -(10**9)  # sample where the previous segment's speech ended
+
+    def feed(self, pcm: np.ndarray) -> list[CommandEvent]:
+        self._pending = np.concatenate([self._pending, np.asarray(pcm, np.int16).ravel()])
+        events = []
+        n = len(self._pending) // FRAME
+        for i in range(n):
+            closed = self._segmenter.feed(self._pending[i * FRAME : (i + 1) * FRAME])
+            self._decode_new_audio()
+            events += [e for e in map(self._finish, closed) if e is not None]
+        self._pending = self._pending[n * FRAME :]
+        return events
+
+    def flush(self) -> list[CommandEvent]:
+        closed = self._segmenter.flush()
+        self._decode_new_audio()
+        return [e for e in map(self._finish, closed) if e is not None]
+
+    def reset(self) -> None:
+        self._segmenter.reset()
+        self._pending = np.zeros(0, np.int16)
+        if self._in_utterance:
+            for decoder in self._decoders.values():
+                decoder.end_utt()
+        self._in_utterance = False
+        self._last_end = -(10**9)
+
+    def _decode_new_audio(self) -> None:
+        audio = self._segmenter.take_new()
+        if len(audio) == 0:
+            return
+        data = audio.tobytes()
+        for decoder in self._decoders.values():
+            if not self._in_utterance:
+                decoder.start_utt()
+            decoder.process_raw(data, no_search=False, full_utt=False)
+        self._in_utterance = True
+
+    def _finish(self, segment: Segment) -> CommandEvent | None:
+        results = {}
+        if self._in_utterance:
+            results = {name: _end(decoder) for name, decoder in self._decoders.items()}
+            self._in_utterance = False
+        gap = (segment.speech_start - self._last_end) / SAMPLE_RATE
+        self._last_end = segment.speech_end
+        text, score, frames = results.get("commands", ("", -math.inf, 0))
+        # A decoy or phone-loop word in the best path, or a partial phrase: not a command.
+        intent = self.table.intent_for(text) if text else None
+        if segment.too_long or gap < self.options.min_gap or intent is None:
+            self.rejected.append((segment, text, 0.0))
+            return None
+        margin = None
+        if "rival" in results:
+            rival = results["rival"][1]
+            margin = (score - rival) / max(frames, 1) * 1e4 - self.options.verify_margin
+            if margin < 0:
+                self.rejected.append((segment, text, margin))
+                return None
+        return CommandEvent(
+            command=intent,
+            text=text,
+            start=segment.speech_start / SAMPLE_RATE,
+            end=segment.speech_end / SAMPLE_RATE,
+            emitted_at=segment.emitted / SAMPLE_RATE,
+            confidence=_confidence(score / max(frames, 1) * 1e4, margin),
+        )
+
+
+def _confidence(per_frame: float, margin: float | None) -> float:
+    """0..1: from the verification margin when there is one, else from how far the best path's
+    score falls below each frame's best state (0 = as good as it gets)."""
+    if margin is not None:
+        return 1 / (1 + math.exp(-0.3 * margin))
+    return float(math.exp(min(per_frame, 0.0) / 50))
+
+
+def _end(decoder: Decoder) -> tuple[str, float, int]:
+    """Best hypothesis, its path score in natural-log units, and the number of frames."""
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    if hyp is None:
+        return "", -math.inf, decoder.n_frames()
+    # The binding returns exp(score); scores are relative to each frame's best state, so they
+    # stay small enough not to underflow for segments of command length.
+    return hyp.hypstr, math.log(max(hyp.score, 1e-300)), decoder.n_frames()
+
+
+def _make_decoders(options: PocketSphinxOptions, table: PhraseTable) -> dict[str, Decoder]:
+    decoders = {"commands": _command_decoder(options, table)}
+    if options.verify == "decoys":
+        decoders["rival"] = _decoder(options)
+        decoders["rival"].add_jsgf_string("rival", decoy_jsgf(decoy_words(table.phrases())))
+        decoders["rival"].activate_search("rival")
+    elif options.verify == "phones":
+        decoders["rival"] = _decoder(options)
+        decoders["rival"].add_allphone_file("rival", str(MODEL / "en-us-phone.lm.bin"))
+        decoders["rival"].activate_search("rival")
+    return decoders
+
+
+def _command_decoder(options: PocketSphinxOptions, table: PhraseTable) -> Decoder:
+    decoder = _decoder(options)
+    if options.search == "lm":
+        decoder.add_lm_file("commands", str(MODEL / "en-us.lm.bin"))
+    else:
+        decoys: list[str] = []
+        if options.decoys == "words":
+            decoys = decoy_words(table.phrases())
+        elif options.decoys == "phones":
+            for word, phone in phone_words().items():
+                decoder.add_word(word, phone, False)
+            decoys = list(phone_words())
+        grammar = command_jsgf(table.phrases(), decoys, options.decoy_weight)
+        decoder.add_jsgf_string("commands", grammar)
+    decoder.activate_search("commands")
+    return decoder
+
+
+def _decoder(options: PocketSphinxOptions) -> Decoder:
+    args: dict[str, object] = {
+        "hmm": str(MODEL / "en-us"),
+        "dict": str(MODEL / "cmudict-en-us.dict"),
+        "lm": None,
+        "loglevel": "FATAL",
+        "seed": 1,
+        **dict(options.decoder_args),
+    }
+    return Decoder(**args)

@@ -1,0 +1,69 @@
+"""The recognition benchmark's harness, end to end on three phrases (no targets asserted)."""
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import noise, report, systems, tts
+from bench.evaluate import run
+from bench.streams import build
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+VOICE = tts.BENCH_VOICES[0]
+PHRASES = ("skip", "go back", "what can i say")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts, "CACHE", tmp_path / "tts")
+
+
+def test_bench_voices_are_not_the_tests_voice() -> None:
+    plain = [v for v in tts.BENCH_VOICES if v.engine == "espeak" and v.voice == "en-us"]
+    assert plain == []
+
+
+def test_streams_place_each_phrase_where_the_truth_says() -> None:
+    clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
+    stream = build("commands", clips, seed=0)
+    assert [p.text for p in stream.placed] == list(PHRASES)
+    for before, after in zip(stream.placed, stream.placed[1:], strict=False):
+        assert 1.5 <= after.start - before.end <= 4.0
+    loud = abs(stream.audio[int(stream.placed[0].start * 16_000) :].astype(float)).max()
+    assert loud > 1000 and abs(stream.audio[:8000].astype(float)).max() == 0
+
+
+def test_noise_is_mixed_at_the_asked_snr() -> None:
+    clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
+    stream = build("commands", clips, seed=0)
+    condition = noise.Condition("pink 10 dB", "pink", 10)
+    noisy = noise.apply(condition, stream.audio, stream.speech_power, seed=0)
+    residual = noisy.astype(float) - stream.audio
+    snr = 10 * math.log10(stream.speech_power / (residual**2).mean())
+    assert abs(snr - 10) < 0.5
+
+
+def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
+    clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
+    streams = {kind: build(kind, clips, seed=0) for kind in ("commands", "real speech")}
+    streams |= {kind: build(kind, clips[:1], seed=1) for kind in ("chatter", "coach")}
+    results = []
+    for condition in noise.CONDITIONS[:2]:
+        for kind, stream in streams.items():
+            audio = noise.apply(condition, stream.audio, stream.speech_power, seed=0)
+            score = run(systems.factory("ps-default"), stream, audio, kind)
+            results.append({"system": "ps-default", "condition": condition.name, **vars(score)})
+    commands = results[0]
+    assert commands["utterances"] == 3
+    total = commands["correct"] + commands["substitutions"] + commands["misses"]
+    assert total == 3
+    assert all(0 <= x < 2 for x in commands["latencies"])
+    assert commands["cpu_seconds"] > 0 and commands["audio_seconds"] > 5
+    report.write(results, streams, tmp_path, quick=True, seconds=1.0)
+    text = (tmp_path / "recognition.md").read_text()
+    assert "| ps-default |" in text
+    assert (tmp_path / "recognition-accuracy.png").stat().st_size > 0
+    assert (tmp_path / "recognition-latency.png").stat().st_size > 0

@@ -1,0 +1,133 @@
+"""A live session through a real audio stack: PulseAudio's virtual room, real recogniser and voice.
+
+Spoken commands are played into the room (the microphone hears them together with the coach);
+the coach's speech goes out through sounddevice into the same room.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from voicecoach.coach.events import (
+    CommandHeard,
+    Event,
+    RoutineStarted,
+    SessionEnded,
+    SetDone,
+    State,
+    StateChanged,
+)
+from voicecoach.coach.session import Session
+from voicecoach.live import LiveCoach, VoiceCache
+from voicecoach.speech.audio import Microphone, SoundDeviceOutput
+from voicecoach.speech.commands import help_text
+from voicecoach.speech.engines import make_recognizer
+from voicecoach.speech.speakers import make_speaker
+
+from session_support import mini_library
+
+pytestmark = pytest.mark.audio
+
+
+class LiveRun:
+    def __init__(self, routine: str) -> None:
+        library = mini_library()
+        voice = VoiceCache(make_speaker())
+        self.session = Session(library, library.routines[routine], voice.seconds,
+                               help_text=help_text())  # fmt: skip
+        self.events: list[Event] = []
+        self.output = SoundDeviceOutput()
+        self.coach = LiveCoach(self.session, make_recognizer("pocketsphinx"), voice, self.output,
+                               Microphone, self.events.append)  # fmt: skip
+        self.thread = threading.Thread(target=self.coach.run, daemon=True)
+
+    def __enter__(self) -> "LiveRun":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.coach.stop()
+        self.thread.join(timeout=30)
+        self.output.close()
+
+    def wait_for(self, condition: Callable[[list[Event]], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition(list(self.events)):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def heard(self) -> list[str]:
+        return [str(e.command) for e in self.events if isinstance(e, CommandHeard)]
+
+
+def state_is(state: State) -> Callable[[list[Event]], bool]:
+    def check(events: list[Event]) -> bool:
+        changes = [e for e in events if isinstance(e, StateChanged)]
+        return bool(changes) and changes[-1].state == state
+
+    return check
+
+
+def say(room, run: LiveRun, wav: Path, command: str) -> None:
+    """Say a command into the room (twice if need be, as a person would) until it is heard."""
+    for _ in range(2):
+        before = run.heard().count(command)
+        room.play(wav)
+        if run.wait_for(lambda _, before=before: run.heard().count(command) > before, timeout=4):
+            return
+    pytest.fail(f"{command!r} was not heard; heard so far: {run.heard()}")
+
+
+def test_spoken_commands_drive_a_live_session(room, spoken):
+    with room.recording() as recorded, LiveRun("quick") as run:
+        assert run.wait_for(state_is(State.HOLDING), timeout=40), run.events[-3:]
+        time.sleep(0.8)  # after the coach's "Hold."
+        say(room, run, spoken("pause"), "pause")
+        assert run.session.state == State.PAUSED
+        say(room, run, spoken("resume"), "resume")
+        say(room, run, spoken("next"), "next")
+        assert [e.completed for e in run.events if isinstance(e, SetDone)] == [True]
+        say(room, run, spoken("skip this"), "skip")
+        assert run.wait_for(state_is(State.HOLDING), timeout=40)  # bird dog's first hold
+        time.sleep(0.8)  # after the coach's "Hold."
+        say(room, run, spoken("too painful"), "pain")
+        started = [e.routine for e in run.events if isinstance(e, RoutineStarted)]
+        assert started == ["quick", "gentle-stretches"]
+        assert run.wait_for(state_is(State.HOLDING), timeout=60)  # gentle stretches' first hold
+        time.sleep(0.8)
+        say(room, run, spoken("end workout"), "end")
+        assert run.wait_for(lambda e: any(isinstance(x, SessionEnded) for x in e), timeout=10)
+    # nothing but what we said: the coach never obeyed its own voice
+    assert run.heard() == ["pause", "resume", "next", "skip", "pain", "end"]
+    # the coach was heard in the room
+    assert max(abs(chunk).max() for chunk in recorded) > 3000
+
+
+@pytest.mark.parametrize("device", ["mic", "speaker"])
+def test_unplugging_a_device_pauses_and_replugging_resumes(room, device):
+    with LiveRun("quick") as run:
+        assert run.wait_for(state_is(State.HOLDING), timeout=40)
+        room.unplug_mic() if device == "mic" else room.unplug_speaker()
+        assert run.wait_for(state_is(State.PAUSED), timeout=15), run.events[-5:]
+        time.sleep(2)
+        room.plug_all()
+        assert run.wait_for(lambda e: "resume" in run.heard(), timeout=20), run.events[-5:]
+        assert run.session.state != State.PAUSED
+        assert run.thread.is_alive()  # it never died
+    assert run.heard()[:2] == ["pause", "resume"]
+
+
+@pytest.mark.xfail(
+    reason="barge-in over continuous coach speech: the segmenter sees one long mixed segment "
+    "and rejects it as conversation; needs a VAD on the energy above the predicted echo",
+    strict=False,
+)
+def test_too_painful_said_over_the_coach_reading_instructions(room, spoken):
+    with LiveRun("quick") as run:
+        assert run.wait_for(lambda e: len(e) > 6 and run.session.state == State.SPEAKING, 30)
+        say(room, run, spoken("too painful"), "pain")

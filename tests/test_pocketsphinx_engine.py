@@ -1,0 +1,118 @@
+"""The PocketSphinx recogniser on real audio: espeak-ng commands and real read speech."""
+
+import argparse
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicecoach.cli import listen
+from voicecoach.speech.commands import all_phrases, command_for
+from voicecoach.speech.pocketsphinx_engine import PocketSphinxRecognizer
+from voicecoach.speech.recognizer import CommandEvent, recognize_stream
+from voicecoach.speech.wavio import read_wav, write_wav
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+GAP = 2.0  # seconds of silence around each phrase
+NOISE_FLOOR = 30  # int16 RMS of a quiet room: microphones never deliver digital zero
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+def espeak(text: str, path: Path) -> np.ndarray:
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True)
+    return read_wav(path)
+
+
+def with_room_noise(pcm: np.ndarray, seed: int = 0) -> np.ndarray:
+    noise = np.random.default_rng(seed).normal(0, NOISE_FLOOR, len(pcm))
+    return np.clip(pcm + noise, -32768, 32767).astype(np.int16)
+
+
+def stream(clips: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Clips separated by GAP seconds of silence, and where each one lies (seconds)."""
+    silence = np.zeros(int(16_000 * GAP), np.int16)
+    parts, spans, cursor = [silence], [], len(silence)
+    for clip in clips:
+        spans.append((cursor / 16_000, (cursor + len(clip)) / 16_000))
+        parts += [clip, silence]
+        cursor += len(clip) + len(silence)
+    return with_room_noise(np.concatenate(parts)), spans
+
+
+def recognize(pcm: np.ndarray, block: int = 1600) -> list[CommandEvent]:
+    blocks = (pcm[i : i + block] for i in range(0, len(pcm), block))
+    return list(recognize_stream(PocketSphinxRecognizer(), blocks))
+
+
+@pytest.fixture(scope="module")
+def phrase_stream(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, list]:
+    folder = tmp_path_factory.mktemp("phrases")
+    clips = [espeak(phrase, folder / f"{i}.wav") for i, phrase in enumerate(all_phrases())]
+    return stream(clips)
+
+
+def test_every_phrase_in_a_stream_is_recognised_with_its_times(phrase_stream: tuple) -> None:
+    pcm, spans = phrase_stream
+    events = recognize(pcm)
+    right = 0
+    for phrase, (start, end) in zip(all_phrases(), spans, strict=True):
+        heard = [e for e in events if e.start < end + 0.3 and e.end > start - 0.3]
+        assert len(heard) <= 1, phrase
+        if heard and heard[0].command == command_for(phrase):
+            event = heard[0]
+            assert start - 0.3 <= event.start < event.end <= end + 0.3
+            assert end <= event.emitted_at <= end + 1.0  # emitted soon after the speech ends
+            assert 0.0 <= event.confidence <= 1.0
+            right += 1
+    assert len(events) <= len(spans)
+    assert right >= 0.85 * len(spans), f"{right}/{len(spans)} phrases recognised"
+
+
+def test_block_size_does_not_change_what_is_heard(phrase_stream: tuple) -> None:
+    pcm, _ = phrase_stream
+    cut = pcm[: 16_000 * 20]
+    assert [e.command for e in recognize(cut, 480)] == [e.command for e in recognize(cut, 7000)]
+
+
+def test_real_read_speech_yields_almost_no_commands() -> None:
+    files = sorted(LIBRIVOX.glob("*.wav"))
+    if not files:
+        pytest.skip("pocketsphinx-testdata is not installed")
+    pcm, _ = stream([read_wav(path) for path in files])
+    assert len(recognize(pcm)) <= 1
+
+
+def test_silence_and_room_noise_yield_nothing() -> None:
+    assert recognize(with_room_noise(np.zeros(16_000 * 10, np.int16))) == []
+
+
+def test_reset_restarts_the_stream_clock(phrase_stream: tuple) -> None:
+    pcm, spans = phrase_stream
+    recognizer = PocketSphinxRecognizer()
+    recognizer.feed(pcm[: 16_000 * 5])
+    recognizer.reset()
+    end = int(16_000 * (spans[0][1] + 1.5))
+    events = recognizer.feed(pcm[:end]) + recognizer.flush()
+    assert all(event.start < spans[0][1] + 0.3 for event in events)
+
+
+def test_listen_prints_one_json_command_per_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    phrases = ["skip", "go back", "what can i say"]
+    clips = [espeak(phrase, tmp_path / f"{i}.wav") for i, phrase in enumerate(phrases)]
+    pcm, _ = stream(clips)
+    wav = tmp_path / "commands.wav"
+    write_wav(wav, pcm)
+    parser = argparse.ArgumentParser()
+    listen.register(parser.add_subparsers())
+    args = parser.parse_args(["listen", "--wav", str(wav), "--engine", "pocketsphinx", "--json"])
+    assert args.handler(args) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert 1 <= len(lines) <= 3
+    assert {line["command"] for line in lines} <= {"skip", "previous", "help"}
+    assert {"text", "start", "end", "emitted_at", "confidence"} <= set(lines[0])
