@@ -86,7 +86,7 @@ def say(room, run: LiveRun, wav: Path, command: str) -> None:
 def test_spoken_commands_drive_a_live_session(room, spoken):
     with room.recording() as recorded, LiveRun("quick") as run:
         assert run.wait_for(state_is(State.HOLDING), timeout=40), run.events[-3:]
-        time.sleep(0.8)  # after the coach's "Hold."
+        time.sleep(1.5)  # a beat after the coach's "Hold."
         say(room, run, spoken("pause"), "pause")
         assert run.session.state == State.PAUSED
         say(room, run, spoken("resume"), "resume")
@@ -94,12 +94,12 @@ def test_spoken_commands_drive_a_live_session(room, spoken):
         assert [e.completed for e in run.events if isinstance(e, SetDone)] == [True]
         say(room, run, spoken("skip this"), "skip")
         assert run.wait_for(state_is(State.HOLDING), timeout=40)  # bird dog's first hold
-        time.sleep(0.8)  # after the coach's "Hold."
+        time.sleep(1.5)  # a beat after the coach's "Hold."
         say(room, run, spoken("too painful"), "pain")
         started = [e.routine for e in run.events if isinstance(e, RoutineStarted)]
         assert started == ["quick", "gentle-stretches"]
         assert run.wait_for(state_is(State.HOLDING), timeout=60)  # gentle stretches' first hold
-        time.sleep(0.8)
+        time.sleep(1.5)
         say(room, run, spoken("end workout"), "end")
         assert run.wait_for(lambda e: any(isinstance(x, SessionEnded) for x in e), timeout=10)
     # nothing but what we said: the coach never obeyed its own voice

@@ -53,7 +53,7 @@ def test_serve_starts_checks_in_coaches_and_waits_again(room, spoken, tmp_path):
             assert wait_for(lambda: any(isinstance(e, RoutineStarted) for e in events), 10)
             # the plank's first hold, when the coach is quiet (barge-in: see test_live_session)
             assert wait_for(lambda: any(getattr(e, "state", None) == "holding" for e in events), 60)
-            time.sleep(0.8)  # after the coach's "Hold."
+            time.sleep(1.5)  # a beat after the coach's "Hold."
             say_until("end workout", lambda: any(isinstance(e, SessionEnded) for e in events))
             assert wait_for(lambda: server.state == "waiting", 30)
             # and it is listening for the next workout

@@ -24,6 +24,7 @@ from voicecoach.speech.wavio import write_wav
 
 BLOCK_SECONDS = 0.1
 USER_GAIN = 0.8  # the user is a little further from the microphone than the speaker
+PATIENCE = 45.0  # seconds a line waits for its moment before it is said anyway
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,15 @@ class Demo:
         self.transcript: list[tuple[float, str, str]] = []
         self._script = list(SCENARIO)
         self._fire_at: float | None = None
+        self._last_line = 60.0  # the first line waits for the first hold, at most this long
 
-    def run(self, limit_seconds: float = 900) -> Path:
+    def run(self, limit_seconds: float = 480) -> Path:
         now = 0.0
         self._deliver(self.session.start(now))
         while not self.session.finished and now < limit_seconds:
             end = now + BLOCK_SECONDS
+            if self._script and self._fire_at is None and now - self._last_line > PATIENCE:
+                self._fire_at = now  # a misheard command left the session elsewhere: carry on
             while (due := self.session.next_due()) is not None and due < end:
                 self._deliver(self.session.advance(due))
             self._speak_user(end)
@@ -123,6 +127,7 @@ class Demo:
             pcm, _ = self.user_voice.render(line.phrase)
             self.room.add_user(pcm, self._fire_at)
             self._note(self._fire_at, "you", line.phrase)
+            self._last_line = self._fire_at
             self._fire_at = None
 
     def _deliver(self, events: list[Event]) -> None:

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"), default="pocketsphinx")
     demo.add_argument(
         "--user-voice",
-        default="espeak:en-us+m3",
+        default="piper",
         metavar="VOICE",
         help="the simulated person's voice (default: %(default)s)",
     )
