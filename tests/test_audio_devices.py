@@ -105,7 +105,8 @@ def test_speech_played_is_heard_in_the_room(room: PulseRoom, line: tuple[np.ndar
     assert not out.busy and out.error is None
     (played,) = out.played()
     assert played.text == LINE
-    assert played.end - played.start == pytest.approx(len(pcm) / rate, abs=0.05)
+    # start/end come from PortAudio's DAC timing: close, but a loaded machine delays the first block
+    assert played.end - played.start == pytest.approx(len(pcm) / rate, abs=0.2)
     assert took == pytest.approx(len(pcm) / rate, abs=0.3)
     assert out.playing_at((played.start + played.end) / 2) == LINE
     said = read_wav_pcm(pcm, rate)

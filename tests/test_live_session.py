@@ -91,11 +91,13 @@ def test_spoken_commands_drive_a_live_session(room, spoken):
         assert run.session.state == State.PAUSED
         say(room, run, spoken("resume"), "resume")
         say(room, run, spoken("next"), "next")
+        assert run.wait_for(lambda e: [x.completed for x in e if isinstance(x, SetDone)], 5)
         assert [e.completed for e in run.events if isinstance(e, SetDone)] == [True]
         say(room, run, spoken("skip this"), "skip")
         assert run.wait_for(state_is(State.HOLDING), timeout=40)  # bird dog's first hold
         time.sleep(1.5)  # a beat after the coach's "Hold."
         say(room, run, spoken("too painful"), "pain")
+        assert run.wait_for(lambda e: len([x for x in e if isinstance(x, RoutineStarted)]) > 1, 5)
         started = [e.routine for e in run.events if isinstance(e, RoutineStarted)]
         assert started == ["quick", "gentle-stretches"]
         assert run.wait_for(state_is(State.HOLDING), timeout=60)  # gentle stretches' first hold
