@@ -116,3 +116,14 @@ def test_listen_prints_one_json_command_per_line(
     assert 1 <= len(lines) <= 3
     assert {line["command"] for line in lines} <= {"skip", "previous", "help"}
     assert {"text", "start", "end", "emitted_at", "confidence"} <= set(lines[0])
+
+
+def test_serve_can_listen_for_every_real_routine_name():
+    """Routine names with words the dictionary lacks are left out, not a grammar error."""
+    from voicecoach.routines import load_library
+    from voicecoach.speech.commands import wake_table
+
+    library = load_library()
+    table = wake_table({r.id: r.name for r in library.routines.values()})
+    recognizer = PocketSphinxRecognizer(table=table)
+    assert recognizer.feed(np.zeros(16000, np.int16)) == []

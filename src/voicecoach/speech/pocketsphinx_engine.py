@@ -10,6 +10,7 @@ decoded when it ends: latency is the segmenter's hangover plus a few millisecond
 """
 
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,10 +167,22 @@ def _command_decoder(options: PocketSphinxOptions, table: PhraseTable) -> Decode
             for word, phone in phone_words().items():
                 decoder.add_word(word, phone, False)
             decoys = list(phone_words())
-        grammar = command_jsgf(table.phrases(), decoys, options.decoy_weight)
+        grammar = command_jsgf(known_phrases(decoder, table), decoys, options.decoy_weight)
         decoder.add_jsgf_string("commands", grammar)
     decoder.activate_search("commands")
     return decoder
+
+
+def known_phrases(decoder: Decoder, table: PhraseTable) -> list[str]:
+    """The table's phrases whose every word is in the dictionary (a routine name may not be)."""
+    known, unknown = [], []
+    for phrase in table.phrases():
+        words_known = all(decoder.lookup_word(word) is not None for word in phrase.split())
+        (known if words_known else unknown).append(phrase)
+    if unknown:
+        print(f"voicecoach: not listening for {unknown}: words missing from the dictionary",
+              file=sys.stderr)  # fmt: skip
+    return known
 
 
 def _decoder(options: PocketSphinxOptions) -> Decoder:
