@@ -232,7 +232,26 @@ class SoundDeviceOutput:
                 raise DeviceLost("the speaker stopped playing")
 
 
-class WavFileOutput:
+class _SessionTimeOutput:
+    """Outputs that place lines at session times rather than play them: never busy."""
+
+    _record: _Record
+
+    @property
+    def busy(self) -> bool:
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def played(self) -> list[Played]:
+        return self._record.played()
+
+    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
+        return self._record.playing_at(t, margin)
+
+
+class WavFileOutput(_SessionTimeOutput):
     """All speech in one WAV file at its session times, silence between (demos and tests).
 
     An utterance starts at `at` (session seconds) or when the one before ends, whichever is later;
@@ -278,24 +297,11 @@ class WavFileOutput:
             self._audio = self._audio[: round(at * self.rate)]
             self._record.end(self._last, at)
 
-    @property
-    def busy(self) -> bool:
-        return False
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return True
-
-    def played(self) -> list[Played]:
-        return self._record.played()
-
-    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
-        return self._record.playing_at(t, margin)
-
     def close(self) -> None:
         write_wav(self.path, self._audio, self.rate)
 
 
-class SilentOutput:
+class SilentOutput(_SessionTimeOutput):
     """Plays nothing, records what would have been said (tests, text mode).
 
     Times are session seconds like WavFileOutput's; without `at` utterances follow each other.
@@ -317,19 +323,6 @@ class SilentOutput:
         items = self._record.played()
         if at is not None and items and items[-1].start <= at < items[-1].end:
             self._record.end(len(items) - 1, at)
-
-    @property
-    def busy(self) -> bool:
-        return False
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return True
-
-    def played(self) -> list[Played]:
-        return self._record.played()
-
-    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
-        return self._record.playing_at(t, margin)
 
     def close(self) -> None:
         pass
