@@ -103,7 +103,10 @@ def open_stream(make: Any, kind: Kind, device: Device, **settings: Any) -> Itera
             stream = _open(make, kind, device, settings)
         _open_streams += 1
     try:
-        stream.start()
+        try:
+            stream.start()
+        except sd.PortAudioError as error:
+            raise DeviceLost(f"cannot start the {kind} device ({_why(error)})") from None
         yield stream
     finally:
         with _pa_lock:

@@ -1,8 +1,9 @@
 """Telling the coach's own voice from a person talking over it (double-talk detection).
 
-The coach knows exactly what it played and when. From that it predicts, frame by frame, how
-loud its own voice is at the microphone: the played level times a gain learned while it talks,
-spread forward in time to cover the room's reverberation. A command heard while the coach was
+The coach knows exactly what it played and when (the output logs each 20 ms frame as it reaches
+the device). From that it predicts, frame by frame, how loud its own voice is at the microphone:
+the played level times a gain learned while it talks, spread forward in time to cover the room's
+reverberation. A command heard while the coach was
 talking is taken as the coach's echo unless enough of its frames are clearly above that level.
 """
 
@@ -12,27 +13,32 @@ from collections.abc import Callable
 import numpy as np
 
 from voicecoach.speech.commands import normalize
-from voicecoach.speech.outputs import FRAME_SECONDS, AudioOutput, Played, frame_powers
+from voicecoach.speech.outputs import FRAME_SECONDS, AudioOutput, Levels, frame_powers
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 
 QUIET = 1e-7  # frame power (full scale = 1) below which the coach counts as silent
 REVERB_DECAY = 0.5 ** (FRAME_SECONDS / 0.05)  # the predicted echo halves every 50 ms
 REVERB_SECONDS = 0.3  # how long after a line its echo is still predicted
+LONGEST_LINE_SECONDS = 20.0  # how far back a line heard now may have started
+LEARN_AFTER = 1.0  # seconds the gain waits for the echo to show each line's lag
 
 
 class EchoGate:
     def __init__(
         self,
-        played: Callable[[], list[Played]],
+        levels: Callable[[float, float], Levels],
         margin_db: float = 3.0,
-        min_share: float = 0.12,
+        min_share: float = 0.25,
         history_seconds: float = 30.0,
+        search_seconds: float = 0.35,
     ) -> None:
-        self.played = played  # what the output played, on the microphone's clock
+        self.levels = levels  # what the output played, frame by frame, on the microphone's clock
         self.margin = 10 ** (margin_db / 10)
         self.min_share = min_share  # of a command's frames that must stand out
+        self.search_seconds = search_seconds  # how far a line may be out of step with the record
         self._mic: deque[tuple[float, float]] = deque(maxlen=round(history_seconds / FRAME_SECONDS))
         self._ratios: deque[float] = deque(maxlen=500)  # mic / coach power while the coach talks
+        self._lags: dict[int, float] = {}  # piece -> seconds, once the microphone heard it all
 
     @property
     def gain(self) -> float:
@@ -41,64 +47,93 @@ class EchoGate:
 
     def hear(self, block: np.ndarray, start: float) -> None:
         """Take a microphone block whose first sample was captured at time `start`."""
-        recent = self._recent(start)
-        for i, power in enumerate(frame_powers(block, SAMPLE_RATE)):
-            t = start + i * FRAME_SECONDS
-            self._mic.append((t, float(power)))
-            coach = self._coach_power(recent, t, reverb=False)
-            if coach > QUIET * 100 and power > 0:
-                self._ratios.append(power / coach)
+        powers = frame_powers(block, SAMPLE_RATE)
+        times = start + FRAME_SECONDS * np.arange(len(powers))
+        self._mic.extend(zip(times.tolist(), powers.tolist(), strict=True))
+        # The room's gain is learned a little later, once the lines' echoes show their lags.
+        settled = [
+            (t, p)
+            for t, p in self._mic
+            if times[0] - LEARN_AFTER <= t < start - LEARN_AFTER + len(powers) * FRAME_SECONDS
+        ]
+        if not settled:
+            return
+        then, heard = np.array(settled).T
+        played = self._coach_power(then, reverb=False, aligned=True)
+        loud = (played > QUIET * 100) & (heard > 0)
+        self._ratios.extend((heard[loud] / played[loud]).tolist())
 
     def is_echo(self, start: float, end: float) -> bool:
         """Whether the speech heard from `start` to `end` is the coach's own voice."""
-        recent = self._recent(start)
         frames = [(t, p) for t, p in self._mic if start <= t <= end]
-        predicted = [self.gain * self._coach_power(recent, t, reverb=True) for t, _ in frames]
-        if not frames or max(predicted) <= QUIET:
+        if not frames:
+            return False
+        times, powers = np.array(frames).T
+        predicted = self.gain * self._coach_power(times, reverb=True, aligned=True)
+        if predicted.max() <= QUIET:
             return False  # the coach was silent: whatever was heard was someone else
         # Background noise (a radio) fills the coach's pauses too: only sound above both counts.
         floor = float(np.percentile([p for _, p in self._mic], 10))
-        above = sum(
-            1
-            for (_, p), e in zip(frames, predicted, strict=True)
-            if p > max(e, floor) * self.margin
-        )
-        return above / len(frames) < self.min_share
+        above = powers > np.maximum(predicted, floor) * self.margin
+        return bool(above.mean() < self.min_share)
 
-    def _recent(self, since: float) -> list[Played]:
-        """Lines still playing (or ringing on) at `since` or later; the record is in time order."""
-        recent = []
-        for item in reversed(self.played()):
-            if item.end + REVERB_SECONDS < since:
-                break
-            recent.append(item)
-        return recent
+    def _coach_power(self, times: np.ndarray, reverb: bool, aligned: bool = False) -> np.ndarray:
+        """The coach's played power at each time; with `reverb`, the louder of it and the
+        decaying tail of what it played just before.
+        `aligned`: each piece moved by the lag its echo shows at the microphone."""
+        tail = REVERB_SECONDS if reverb else 0.0
+        reach = self.search_seconds if aligned else 0.0
+        played = self.levels(times[0] - tail - reach - FRAME_SECONDS, times[-1] + reach)
+        result = np.zeros(len(times))
+        if len(played.powers) == 0:
+            return result
+        played_at = played.times.copy()
+        if aligned and self._mic:
+            whole = self.levels(times[0] - LONGEST_LINE_SECONDS, times[-1] + reach)
+            for piece in np.unique(played.pieces):
+                if (lag := self._lags.get(int(piece))) is None:
+                    own = whole.pieces == piece
+                    lag = self._piece_lag(int(piece), whole.times[own], whole.powers[own])
+                played_at[played.pieces == piece] += lag
+        for i, t in enumerate(times):
+            ago = t - played_at  # how long before t each frame started
+            if reverb:  # one frame of slack either side
+                near = (ago > -FRAME_SECONDS) & (ago < 2 * FRAME_SECONDS + tail)
+            else:  # the frame nearest in time
+                near = (ago > -FRAME_SECONDS / 2) & (ago <= FRAME_SECONDS / 2)
+            if near.any():
+                frames_ago = np.maximum(ago[near] / FRAME_SECONDS - 1, 0)
+                decay = REVERB_DECAY**frames_ago if reverb else 1.0
+                result[i] = float((played.powers[near] * decay).max())
+        return result
 
-    def _coach_power(self, items: list[Played], t: float, reverb: bool) -> float:
-        best = 0.0
-        for item in items:
-            if not item.start <= t < item.end + (REVERB_SECONDS if reverb else 0):
-                continue
-            envelope = item.power
-            if envelope is None or len(envelope) == 0:
-                continue
-            heard = envelope[: int((min(item.end, t + 1) - item.start) / FRAME_SECONDS) + 1]
-            index = int((t - item.start) / FRAME_SECONDS)
-            if reverb:
-                best = max(best, _with_tail(heard, index))
-            elif index < len(heard):
-                best = max(best, float(heard[index]))
+    def _piece_lag(self, piece: int, times: np.ndarray, powers: np.ndarray) -> float:
+        """How late a piece of a line reached the microphone, against the output's record.
+
+        The record can be a few hundred milliseconds off (a sound server starting a stream late,
+        an underflow); the echo shows the truth: the shift that best lines the piece's levels up
+        with the microphone's. Pieces too short or too flat to tell keep their recorded times.
+        Judged on what the microphone has heard so far; kept once it has heard all of it.
+        """
+        mic = np.array(self._mic)
+        complete = times[-1] + self.search_seconds < mic[-1, 0]
+        heard_yet = times + self.search_seconds <= mic[-1, 0]
+        times, powers = times[heard_yet], powers[heard_yet]
+        if len(times) < 10 or powers.std() == 0:
+            return 0.0
+        played = np.log10(powers + QUIET)
+        best, best_fit = 0.0, 0.5  # a weaker fit than this is no evidence of a lag
+        for lag in np.arange(-self.search_seconds, self.search_seconds + 1e-9, FRAME_SECONDS / 2):
+            index = np.clip(np.searchsorted(mic[:, 0], times + lag), 0, len(mic) - 1)
+            if np.abs(mic[index, 0] - times - lag).max() > FRAME_SECONDS:
+                continue  # the microphone did not hear all of it (yet)
+            heard = np.log10(mic[index, 1] + QUIET)
+            fit = float(np.corrcoef(played, heard)[0, 1]) if heard.std() > 0 else 0.0
+            if fit > best_fit:
+                best, best_fit = float(lag), fit
+        if complete:
+            self._lags[piece] = best
         return best
-
-
-def _with_tail(envelope: np.ndarray, index: int) -> float:
-    """Played power at frame `index`, or the decaying tail of a louder frame before it."""
-    best = 0.0
-    for back in range(-1, round(REVERB_SECONDS / FRAME_SECONDS)):  # -1: one frame of slack
-        j = index - back
-        if 0 <= j < len(envelope):
-            best = max(best, float(envelope[j]) * REVERB_DECAY ** max(back, 0))
-    return best
 
 
 def phrase_in(phrase: str, text: str) -> bool:
@@ -117,7 +152,7 @@ class EchoGuard:
     def __init__(self, output: AudioOutput, margin: float = 0.5) -> None:
         self.output = output
         self.margin = margin
-        self.gate = EchoGate(output.played)
+        self.gate = EchoGate(output.levels)
 
     def hear(self, block: np.ndarray, start: float) -> None:
         """Every microphone block, with the output-clock time of its first sample."""

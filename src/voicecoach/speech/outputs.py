@@ -4,6 +4,7 @@ Every output keeps a record of what it played when, so the listening side can te
 own voice coming back through the microphone from the user's.
 """
 
+import bisect
 import math
 import queue
 import threading
@@ -18,7 +19,13 @@ import sounddevice as sd
 import soxr
 
 from voicecoach.errors import UserError
-from voicecoach.speech.devices import STALL_SECONDS, Device, DeviceLost, check_device, open_stream
+from voicecoach.speech.devices import (
+    STALL_SECONDS,
+    Device,
+    DeviceLost,
+    check_device,
+    open_stream,
+)
 from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.wavio import to_int16, write_wav
 
@@ -36,7 +43,18 @@ class Played(NamedTuple):
     text: str
     start: float  # on the output's clock; see each output
     end: float  # math.inf while still playing
-    power: np.ndarray | None = None  # the audio's power in 20 ms frames (for the echo guard)
+
+
+class Levels(NamedTuple):
+    """Played audio, 20 ms frame by frame: when each frame was heard, its power, its piece.
+
+    A piece is audio that went to the device without a break; each piece may be out of step
+    with its recorded times by its own amount (a stream starting late, an underflow).
+    """
+
+    times: np.ndarray
+    powers: np.ndarray
+    pieces: np.ndarray
 
 
 class AudioOutput(Protocol):
@@ -61,15 +79,61 @@ class AudioOutput(Protocol):
         """The text being played at time t (widened by margin each side), or None."""
         ...
 
+    def levels(self, start: float, end: float) -> Levels:
+        """The frames played from `start` to `end`."""
+        ...
+
     def close(self) -> None: ...
 
 
 class _Record:
-    """What was played when: shared by the outputs."""
+    """What was played when, line by line and frame by frame: shared by the outputs.
 
-    def __init__(self) -> None:
+    The frame levels are the echo guard's reference: they are logged as each block goes to the
+    device, so a block that reached it late (an underrun) is placed where it was really heard.
+    """
+
+    def __init__(self, keep_seconds: float = 120.0) -> None:
         self._items: list[Played] = []
+        self._times: list[float] = []
+        self._powers: list[float] = []
+        self._pieces: list[int] = []
+        self._piece_count = 0
+        self._keep = round(keep_seconds / FRAME_SECONDS)
         self._lock = threading.Lock()
+
+    def new_piece(self) -> int:
+        with self._lock:
+            self._piece_count += 1
+            return self._piece_count
+
+    def add_levels(self, piece: int, start: float, powers: np.ndarray) -> None:
+        """Frame powers of part of `piece`, whose first sample is heard at `start`."""
+        with self._lock:
+            if self._times:  # kept in time order: a late timestamp must not overlap the past
+                start = max(start, self._times[-1] + FRAME_SECONDS)
+            self._times.extend(start + FRAME_SECONDS * np.arange(len(powers)))
+            self._powers.extend(powers.tolist())
+            self._pieces.extend([piece] * len(powers))
+            if len(self._times) > 2 * self._keep:
+                del self._times[: -self._keep], self._powers[: -self._keep]
+                del self._pieces[: -self._keep]
+
+    def forget_after(self, t: float) -> None:
+        """Audio queued for later than `t` was dropped (cut off): it was never heard."""
+        with self._lock:
+            keep = bisect.bisect_right(self._times, t)
+            del self._times[keep:], self._powers[keep:], self._pieces[keep:]
+
+    def levels(self, start: float, end: float) -> Levels:
+        with self._lock:
+            first = bisect.bisect_left(self._times, start)
+            last = bisect.bisect_right(self._times, end)
+            return Levels(
+                np.array(self._times[first:last]),
+                np.array(self._powers[first:last]),
+                np.array(self._pieces[first:last], dtype=int),
+            )
 
     def add(self, item: Played) -> int:
         with self._lock:
@@ -96,8 +160,9 @@ class _Utterance:
     pcm: np.ndarray  # float32 at the device rate
     text: str
     generation: int
-    power: np.ndarray | None = None  # frame powers, worked out before it plays
     position: int = 0
+    heard_at: float = math.nan  # time.monotonic() when the next block written will be heard
+    piece: int = 0  # of the output's levels record
     record_index: int = -1
     ends_at: float = math.inf  # time.monotonic() when its last sample will have been heard
     fed_at: float = 0.0  # time.monotonic() of the last callback (or of the stream's start)
@@ -108,17 +173,21 @@ class SoundDeviceOutput:
 
     Each utterance gets its own stream, so stop() can abort it (PortAudio drops what is buffered)
     and no stream is open between utterances (devices can be refreshed then).
-    played() times are time.monotonic(): start when the first sample reaches the device's output,
-    end when the last did (or when cut off).
+    played() and levels() times are time.monotonic(): start when the first sample reaches the
+    device's output, end when the last did (or when cut off).
+    The stream buffers `latency` seconds: small enough to cut off at once, large enough that a
+    busy CPU does not starve the device (every underrun puts the echo reference out of step).
     """
 
     def __init__(
         self,
         device: Device = None,
-        block_seconds: float = 0.02,
+        block_seconds: float = FRAME_SECONDS,
         stall_seconds: float = STALL_SECONDS,
+        latency: float | str = "low",
     ) -> None:
         self.device = device
+        self.latency = latency
         self.stall_seconds = stall_seconds
         self.rate = int(sd.query_devices(check_device(device, "output"))["default_samplerate"])
         self.block_seconds = block_seconds
@@ -142,10 +211,9 @@ class SoundDeviceOutput:
         samples = np.asarray(pcm, np.float32) / 32768
         if rate != self.rate:
             samples = soxr.resample(samples, rate, self.rate).astype(np.float32)
-        power = frame_powers(samples * 32768, self.rate)
         with self._idle:
             self._pending += 1
-            self._queue.put(_Utterance(samples, text, self._generation, power))
+            self._queue.put(_Utterance(samples, text, self._generation))
 
     def stop(self, at: float | None = None) -> None:
         with self._idle:
@@ -166,6 +234,9 @@ class SoundDeviceOutput:
 
     def playing_at(self, t: float, margin: float = 0.0) -> str | None:
         return self._record.playing_at(t, margin)
+
+    def levels(self, start: float, end: float) -> Levels:
+        return self._record.levels(start, end)
 
     def close(self) -> None:
         self.stop()
@@ -193,7 +264,7 @@ class SoundDeviceOutput:
             samplerate=self.rate,
             channels=1,
             dtype="float32",
-            latency="low",
+            latency=self.latency,
             blocksize=round(self.rate * self.block_seconds),
             callback=partial(self._callback, utterance),
         )
@@ -202,8 +273,9 @@ class SoundDeviceOutput:
             with open_stream(sd.OutputStream, "output", self.device, **settings):
                 self._wait_played(utterance)
         finally:
+            # Cut off or lost: it ended now, not when it would have. Its levels stay: what was
+            # already handed to the sound server may still be heard (PulseAudio plays it out).
             if utterance.record_index >= 0:
-                # Cut off or lost: it ended now, not when it would have.
                 self._record.end(utterance.record_index, min(utterance.ends_at, time.monotonic()))
 
     def _callback(
@@ -211,17 +283,27 @@ class SoundDeviceOutput:
     ) -> None:
         # Silence follows the last sample until _play aborts the stream: letting PortAudio
         # drain instead (CallbackStop) takes seconds through ALSA's pulse plugin.
+        # The device's timestamps jitter by tens of ms through PulseAudio: the blocks' times are
+        # counted on from the first one, and the echo guard corrects each piece by its echo.
         utterance.fed_at = time.monotonic()
-        delay = max(0.0, when.outputBufferDacTime - when.currentTime)
         if utterance.record_index < 0:
-            start = Played(utterance.text, time.monotonic() + delay, math.inf, utterance.power)
+            delay = max(0.0, when.outputBufferDacTime - when.currentTime)
+            utterance.heard_at = utterance.fed_at + delay
+            start = Played(utterance.text, utterance.heard_at, math.inf)
             utterance.record_index = self._record.add(start)
+            utterance.piece = self._record.new_piece()
+        elif status.output_underflow:  # the device ran dry: what follows is late by some amount
+            utterance.piece = self._record.new_piece()
         chunk = utterance.pcm[utterance.position : utterance.position + frames]
         utterance.position += len(chunk)
         out[: len(chunk), 0] = chunk
         out[len(chunk) :] = 0
+        if len(chunk):
+            powers = frame_powers(chunk * 32768, self.rate)
+            self._record.add_levels(utterance.piece, utterance.heard_at, powers)
         if len(chunk) < frames and utterance.ends_at == math.inf:
-            utterance.ends_at = time.monotonic() + delay + len(chunk) / self.rate
+            utterance.ends_at = utterance.heard_at + len(chunk) / self.rate
+        utterance.heard_at += frames / self.rate
 
     def _wait_played(self, utterance: _Utterance) -> None:
         """Wait until the last sample has been heard or stop() cuts in."""
@@ -249,6 +331,17 @@ class _SessionTimeOutput:
 
     def playing_at(self, t: float, margin: float = 0.0) -> str | None:
         return self._record.playing_at(t, margin)
+
+    def levels(self, start: float, end: float) -> Levels:
+        return self._record.levels(start, end)
+
+    def _add(self, text: str, start: float, pcm: np.ndarray, rate: int) -> int:
+        self._record.add_levels(self._record.new_piece(), start, frame_powers(pcm, rate))
+        return self._record.add(Played(text, start, start + len(pcm) / rate))
+
+    def _cut(self, index: int, at: float) -> None:
+        self._record.end(index, at)
+        self._record.forget_after(at)
 
 
 class WavFileOutput(_SessionTimeOutput):
@@ -284,10 +377,7 @@ class WavFileOutput(_SessionTimeOutput):
         self._audio = np.concatenate(
             [self._audio, np.zeros(start - len(self._audio), np.int16), pcm]
         )
-        item = Played(
-            text, start / self.rate, len(self._audio) / self.rate, frame_powers(pcm, self.rate)
-        )
-        self._last = self._record.add(item)
+        self._last = self._add(text, start / self.rate, pcm, self.rate)
 
     def stop(self, at: float | None = None) -> None:
         if at is None or self._last is None:
@@ -295,7 +385,7 @@ class WavFileOutput(_SessionTimeOutput):
         item = self._record.played()[self._last]
         if item.start <= at < item.end:
             self._audio = self._audio[: round(at * self.rate)]
-            self._record.end(self._last, at)
+            self._cut(self._last, at)
 
     def close(self) -> None:
         write_wav(self.path, self._audio, self.rate)
@@ -317,12 +407,12 @@ class SilentOutput(_SessionTimeOutput):
     def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
         items = self._record.played()
         start = max(at or 0.0, items[-1].end if items else 0.0)
-        self._record.add(Played(text, start, start + len(pcm) / rate, frame_powers(pcm, rate)))
+        self._add(text, start, pcm, rate)
 
     def stop(self, at: float | None = None) -> None:
         items = self._record.played()
         if at is not None and items and items[-1].start <= at < items[-1].end:
-            self._record.end(len(items) - 1, at)
+            self._cut(len(items) - 1, at)
 
     def close(self) -> None:
         pass
