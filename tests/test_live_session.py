@@ -64,6 +64,14 @@ class LiveRun:
     def heard(self) -> list[str]:
         return [str(e.command) for e in self.events if isinstance(e, CommandHeard)]
 
+    def from_devices(self) -> list[str]:
+        """Commands the coach gave itself because a device went or came back."""
+        return [
+            str(e.command)
+            for e in self.events
+            if isinstance(e, CommandHeard) and e.text.startswith("(device")
+        ]
+
 
 def state_is(state: State) -> Callable[[list[Event]], bool]:
     def check(events: list[Event]) -> bool:
@@ -118,10 +126,11 @@ def test_unplugging_a_device_pauses_and_replugging_resumes(room, device):
         assert run.wait_for(state_is(State.PAUSED), timeout=15), run.events[-5:]
         time.sleep(2)
         room.plug_all()
-        assert run.wait_for(lambda e: "resume" in run.heard(), timeout=20), run.events[-5:]
+        assert run.wait_for(lambda e: "resume" in run.from_devices(), timeout=20), run.events[-5:]
         assert run.session.state != State.PAUSED
         assert run.thread.is_alive()  # it never died
-    assert run.heard()[:2] == ["pause", "resume"]
+    # What the coach heard from the room is the drive test's subject; here only the devices count.
+    assert run.from_devices() == ["pause", "resume"]
 
 
 @pytest.mark.xfail(
