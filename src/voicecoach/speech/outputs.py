@@ -155,6 +155,21 @@ class _Record:
         return None
 
 
+class _Recorded:
+    """An output's side of the record: what it played, read by the echo guard."""
+
+    _record: _Record
+
+    def played(self) -> list[Played]:
+        return self._record.played()
+
+    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
+        return self._record.playing_at(t, margin)
+
+    def levels(self, start: float, end: float) -> Levels:
+        return self._record.levels(start, end)
+
+
 @dataclass
 class _Utterance:
     pcm: np.ndarray  # float32 at the device rate
@@ -168,7 +183,7 @@ class _Utterance:
     fed_at: float = 0.0  # time.monotonic() of the last callback (or of the stream's start)
 
 
-class SoundDeviceOutput:
+class SoundDeviceOutput(_Recorded):
     """Speech through a sounddevice OutputStream, played in the background one utterance at a time.
 
     Each utterance gets its own stream, so stop() can abort it (PortAudio drops what is buffered)
@@ -228,15 +243,6 @@ class SoundDeviceOutput:
     def wait(self, timeout: float | None = None) -> bool:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
-
-    def played(self) -> list[Played]:
-        return self._record.played()
-
-    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
-        return self._record.playing_at(t, margin)
-
-    def levels(self, start: float, end: float) -> Levels:
-        return self._record.levels(start, end)
 
     def close(self) -> None:
         self.stop()
@@ -314,10 +320,8 @@ class SoundDeviceOutput:
                 raise DeviceLost("the speaker stopped playing")
 
 
-class _SessionTimeOutput:
+class _SessionTimeOutput(_Recorded):
     """Outputs that place lines at session times rather than play them: never busy."""
-
-    _record: _Record
 
     @property
     def busy(self) -> bool:
@@ -325,15 +329,6 @@ class _SessionTimeOutput:
 
     def wait(self, timeout: float | None = None) -> bool:
         return True
-
-    def played(self) -> list[Played]:
-        return self._record.played()
-
-    def playing_at(self, t: float, margin: float = 0.0) -> str | None:
-        return self._record.playing_at(t, margin)
-
-    def levels(self, start: float, end: float) -> Levels:
-        return self._record.levels(start, end)
 
     def _add(self, text: str, start: float, pcm: np.ndarray, rate: int) -> int:
         self._record.add_levels(self._record.new_piece(), start, frame_powers(pcm, rate))
