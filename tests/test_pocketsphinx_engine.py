@@ -127,3 +127,25 @@ def test_serve_can_listen_for_every_real_routine_name():
     table = wake_table({r.id: r.name for r in library.routines.values()})
     recognizer = PocketSphinxRecognizer(table=table)
     assert recognizer.feed(np.zeros(16000, np.int16)) == []
+
+
+def test_recognisers_for_several_tables_share_one_decoder_pair(phrase_stream: tuple) -> None:
+    """serve listens for four tables in turn: each table is a search in one shared decoder pair
+    (a decoder costs ~27 MB), and taking the decoders over never breaks the other recogniser."""
+    from voicecoach.speech import pocketsphinx_engine
+    from voicecoach.speech.commands import CHECK_IN, SESSION, YES_NO
+
+    session = PocketSphinxRecognizer(table=SESSION)
+    before = len(pocketsphinx_engine._SHARED)
+    check_in, yes_no = PocketSphinxRecognizer(table=CHECK_IN), PocketSphinxRecognizer(table=YES_NO)
+    assert len(pocketsphinx_engine._SHARED) == before  # no new decoders for new tables
+    pcm, spans = phrase_stream
+    cut = int(16_000 * (spans[0][0] + 0.3))  # inside the first phrase
+    session.feed(pcm[:cut])
+    espeak_no = with_room_noise(np.zeros(16_000, np.int16))
+    assert check_in.feed(espeak_no) == [] and yes_no.flush() == []  # take the decoders over
+    events = session.feed(pcm[cut:]) + session.flush()
+    heard = [command_for(event.text) for event in events]
+    expected = [command_for(phrase) for phrase in all_phrases()[1:]]
+    assert len(heard) >= 0.8 * len(expected)
+    assert set(heard) <= set(expected) | {command_for(all_phrases()[0])}

@@ -7,10 +7,15 @@ Rejection layers (each measured by `python -m bench.recognition`):
      of frequent words, or a free phone loop) by a margin per frame.
 Both decoders work through a segment while it is spoken, so only its last frames remain to be
 decoded when it ends: latency is the segmenter's hangover plus a few milliseconds.
+
+A decoder holds its own copy of the acoustic model and dictionary (~27 MB). Recognisers with the
+same settings share one decoder pair, each phrase table a named search in it: `serve` listens for
+four tables in turn and so keeps two decoders, not eight.
 """
 
 import math
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +56,7 @@ class PocketSphinxRecognizer:
         self.options = options or PocketSphinxOptions()
         self.table = table
         self._segmenter = Segmenter(self.options.segmenter)
-        self._decoders = _make_decoders(self.options, table)
+        self._searches = _make_searches(self.options, table)
         self.rejected: list[tuple[Segment, str, float]] = []  # for the benchmark's diagnostics
         self._pending = np.zeros(0, np.int16)
         self._in_utterance = False
@@ -76,27 +81,31 @@ class PocketSphinxRecognizer:
     def reset(self) -> None:
         self._segmenter.reset()
         self._pending = np.zeros(0, np.int16)
-        if self._in_utterance:
-            for decoder in self._decoders.values():
-                decoder.end_utt()
-        self._in_utterance = False
+        self._drop_utterance()
         self._last_end = -(10**9)
+
+    def _drop_utterance(self) -> None:
+        """End the utterance in progress, if any, without a result."""
+        if self._in_utterance:
+            for search in self._searches.values():
+                search.end()
+        self._in_utterance = False
 
     def _decode_new_audio(self) -> None:
         audio = self._segmenter.take_new()
         if len(audio) == 0:
             return
         data = audio.tobytes()
-        for decoder in self._decoders.values():
+        for search in self._searches.values():
             if not self._in_utterance:
-                decoder.start_utt()
-            decoder.process_raw(data, no_search=False, full_utt=False)
+                search.begin(self)
+            search.decoder.process_raw(data, no_search=False, full_utt=False)
         self._in_utterance = True
 
     def _finish(self, segment: Segment) -> CommandEvent | None:
         results = {}
         if self._in_utterance:
-            results = {name: _end(decoder) for name, decoder in self._decoders.items()}
+            results = {role: search.result() for role, search in self._searches.items()}
             self._in_utterance = False
         gap = (segment.speech_start - self._last_end) / SAMPLE_RATE
         self._last_end = segment.speech_end
@@ -131,46 +140,102 @@ def _confidence(per_frame: float, margin: float | None) -> float:
     return float(math.exp(min(per_frame, 0.0) / 50))
 
 
-def _end(decoder: Decoder) -> tuple[str, float, int]:
-    """Best hypothesis, its path score in natural-log units, and the number of frames."""
-    decoder.end_utt()
-    hyp = decoder.hyp()
-    if hyp is None:
-        return "", -math.inf, decoder.n_frames()
-    # The binding returns exp(score); scores are relative to each frame's best state, so they
-    # stay small enough not to underflow for segments of command length.
-    return hyp.hypstr, math.log(max(hyp.score, 1e-300)), decoder.n_frames()
+@dataclass
+class _SharedDecoder:
+    decoder: Decoder
+    searches: set[str] = field(default_factory=set)
+    active: str | None = None  # the binding's current_search() crashes before the first one
+    user: "PocketSphinxRecognizer | None" = None  # whose utterance is in progress
 
 
-def _make_decoders(options: PocketSphinxOptions, table: PhraseTable) -> dict[str, Decoder]:
-    decoders = {"commands": _command_decoder(options, table)}
+# One decoder per (role, settings). Recognisers feed one at a time (serve listens for one phrase
+# table at a time); one that starts an utterance ends any other's unfinished one.
+_SHARED: dict[tuple[str, PocketSphinxOptions], _SharedDecoder] = {}
+
+
+@dataclass
+class _Search:
+    """A recogniser's named search in a shared decoder."""
+
+    shared: _SharedDecoder
+    name: str
+
+    @property
+    def decoder(self) -> Decoder:
+        return self.shared.decoder
+
+    def begin(self, recognizer: PocketSphinxRecognizer) -> None:
+        user = self.shared.user
+        if user is not None and user is not recognizer:
+            user._drop_utterance()
+        if self.shared.active != self.name:
+            self.decoder.activate_search(self.name)
+            self.shared.active = self.name
+        self.decoder.start_utt()
+        self.shared.user = recognizer
+
+    def end(self) -> None:
+        self.decoder.end_utt()
+        self.shared.user = None
+
+    def result(self) -> tuple[str, float, int]:
+        """Best hypothesis, its path score in natural-log units, and the number of frames."""
+        self.end()
+        hyp = self.decoder.hyp()
+        if hyp is None:
+            return "", -math.inf, self.decoder.n_frames()
+        # The binding returns exp(score); scores are relative to each frame's best state, so they
+        # stay small enough not to underflow for segments of command length.
+        return hyp.hypstr, math.log(max(hyp.score, 1e-300)), self.decoder.n_frames()
+
+
+def _make_searches(options: PocketSphinxOptions, table: PhraseTable) -> dict[str, _Search]:
+    searches = {"commands": _command_search(options, table)}
     if options.verify == "decoys":
-        decoders["rival"] = _decoder(options)
-        decoders["rival"].add_jsgf_string("rival", decoy_jsgf(decoy_words(table.phrases())))
-        decoders["rival"].activate_search("rival")
+        rival = _shared("rival", options)
+        searches["rival"] = _add_jsgf(rival, table, decoy_jsgf(decoy_words(table.phrases())))
     elif options.verify == "phones":
-        decoders["rival"] = _decoder(options)
-        decoders["rival"].add_allphone_file("rival", str(MODEL / "en-us-phone.lm.bin"))
-        decoders["rival"].activate_search("rival")
-    return decoders
+        rival = _shared("rival", options)
+        if "phones" not in rival.searches:
+            rival.decoder.add_allphone_file("phones", str(MODEL / "en-us-phone.lm.bin"))
+            rival.searches.add("phones")
+        searches["rival"] = _Search(rival, "phones")
+    return searches
 
 
-def _command_decoder(options: PocketSphinxOptions, table: PhraseTable) -> Decoder:
-    decoder = _decoder(options)
+def _command_search(options: PocketSphinxOptions, table: PhraseTable) -> _Search:
+    shared = _shared("commands", options)
+    decoder = shared.decoder
     if options.search == "lm":
-        decoder.add_lm_file("commands", str(MODEL / "en-us.lm.bin"))
-    else:
-        decoys: list[str] = []
-        if options.decoys == "words":
-            decoys = decoy_words(table.phrases())
-        elif options.decoys == "phones":
-            for word, phone in phone_words().items():
+        if "lm" not in shared.searches:
+            decoder.add_lm_file("lm", str(MODEL / "en-us.lm.bin"))
+            shared.searches.add("lm")
+        return _Search(shared, "lm")
+    decoys: list[str] = []
+    if options.decoys == "words":
+        decoys = decoy_words(table.phrases())
+    elif options.decoys == "phones":
+        for word, phone in phone_words().items():
+            if decoder.lookup_word(word) is None:
                 decoder.add_word(word, phone, False)
-            decoys = list(phone_words())
-        grammar = command_jsgf(known_phrases(decoder, table), decoys, options.decoy_weight)
-        decoder.add_jsgf_string("commands", grammar)
-    decoder.activate_search("commands")
-    return decoder
+        decoys = list(phone_words())
+    grammar = command_jsgf(known_phrases(decoder, table), decoys, options.decoy_weight)
+    return _add_jsgf(shared, table, grammar)
+
+
+def _add_jsgf(shared: _SharedDecoder, table: PhraseTable, grammar: str) -> _Search:
+    name = f"{table.name}-{zlib.crc32(grammar.encode()):08x}"
+    if name not in shared.searches:
+        shared.decoder.add_jsgf_string(name, grammar)
+        shared.searches.add(name)
+    return _Search(shared, name)
+
+
+def _shared(role: str, options: PocketSphinxOptions) -> _SharedDecoder:
+    key = (role, options)
+    if key not in _SHARED:
+        _SHARED[key] = _SharedDecoder(_decoder(options))
+    return _SHARED[key]
 
 
 def known_phrases(decoder: Decoder, table: PhraseTable) -> list[str]:
