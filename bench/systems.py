@@ -14,6 +14,7 @@ BASELINE = PocketSphinxOptions(
     segmenter=SegmenterConfig(margin_db=9.0, max_speech=math.inf),
     min_gap=0.0,
     verify=None,
+    denoise=0,
     decoder_args=(("bestpath", True), ("dither", True)),
 )
 NO_BESTPATH = replace(BASELINE, decoder_args=DEFAULT.decoder_args)
@@ -21,6 +22,7 @@ LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(margin_db=5.0), min_gap=
 
 VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-default": DEFAULT,
+    "ps-no-denoise": replace(DEFAULT, denoise=0, verify_margin=5.0),  # the default until 2026-11
     "ps-grammar": BASELINE,
     "ps-grammar-nobestpath": NO_BESTPATH,
     "ps-grammar-limits": LIMITS,
