@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from voicecoach import yamlfile
 from voicecoach.errors import UserError
-from voicecoach.routines.loader import _line_index, _message, _where
 
 CONFIG_ENV = "VOICECOACH_CONFIG"
 ENV_PREFIX = "VOICECOACH_"
@@ -151,13 +150,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise UserError(f"{path}: cannot read the config file ({error.strerror})") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: the config file is not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise UserError(f"{path}{line}: invalid YAML: {problem}") from None
+    data = yamlfile.parse(path, text)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -173,7 +166,7 @@ def _validate(values: dict[str, Any], sources: dict[str, str], path: Path) -> Se
         first = error.errors()[0]
         field = str(first["loc"][0])
         source = sources[field]
-        where = _where(path, _line_index(path), (field,)) if source.startswith("config") else source
+        where = yamlfile.where(path, (field,)) if source.startswith("config") else source
         raise UserError(f"{where}: {field}: {_problem(first)}") from None
 
 
@@ -185,4 +178,4 @@ def _problem(error: Any) -> str:
     if error["type"] == "value_error":
         got = error["input"]
         return f"{error['ctx']['error']}" + ("" if isinstance(got, bool) else f" (got {got!r})")
-    return _message(error)
+    return yamlfile.problem(error)

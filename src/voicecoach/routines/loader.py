@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from voicecoach import yamlfile
 from voicecoach.errors import UserError
 from voicecoach.routines.schema import Dosage, Exercise, Routine, RoutineEntry, effective_dosage
 
@@ -49,15 +49,14 @@ class Library:
         ]
 
     def check_routine(self, routine: Routine, path: Path) -> None:
-        lines = _line_index(path)
         for i, entry in enumerate(routine.exercises):
             if entry.exercise not in self.exercises:
-                where = _where(path, lines, ("exercises", i, "exercise"))
+                where = yamlfile.where(path, ("exercises", i, "exercise"))
                 raise UserError(f"{where}: unknown exercise '{entry.exercise}'")
             effective_dosage(self.exercises[entry.exercise], entry)
         fallback = routine.fallback
         if fallback is not None and fallback not in self.routines and fallback != routine.id:
-            where = _where(path, lines, ("fallback",))
+            where = yamlfile.where(path, ("fallback",))
             raise UserError(f"{where}: unknown fallback routine '{fallback}'")
 
 
@@ -95,13 +94,7 @@ def load_model(path: Path, model: type[Model]) -> Model:
         raise UserError(f"{path}: cannot read ({error.strerror})") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise UserError(f"{path}{line}: invalid YAML: {problem}") from None
+    data = yamlfile.parse(path, text)
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise UserError(f"{path}: expected a mapping of fields, found {found}")
@@ -110,22 +103,8 @@ def load_model(path: Path, model: type[Model]) -> Model:
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(first["loc"])
-        where = _where(path, _line_index(path), loc)
-        raise UserError(f"{where}: {_field_name(loc)}: {_message(first)}") from None
-
-
-def _message(error: dict) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "required field is missing"
-    got = error.get("input")
-    shown = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
-    if kind == "string_pattern_mismatch":
-        return f"must be lower-case words joined by hyphens, like 'bird-dog'{shown}"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{message[0].lower()}{message[1:]}{shown}"
+        where = yamlfile.where(path, loc)
+        raise UserError(f"{where}: {_field_name(loc)}: {yamlfile.problem(first)}") from None
 
 
 def _field_name(loc: tuple) -> str:
@@ -133,30 +112,3 @@ def _field_name(loc: tuple) -> str:
     for part in loc:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
     return name or "(top level)"
-
-
-def _line_index(path: Path) -> yaml.Node | None:
-    try:
-        return yaml.compose(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-
-
-def _where(path: Path, root: yaml.Node | None, loc: tuple) -> str:
-    """`path:line` of the deepest YAML node on `loc` (the line of the offending field)."""
-    node, line = root, None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if k.value == part]
-            if not match:
-                break
-            key, node = match[0]
-            line = key.start_mark.line + 1
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return f"{path}:{line}" if line else str(path)
