@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.streams import Stream
+from bench.streams import RATE, Stream
 from voicecoach.speech.commands import command_for
+from voicecoach.speech.echo import EchoGuard
+from voicecoach.speech.outputs import SilentOutput
 from voicecoach.speech.recognizer import CommandEvent, Recognizer
 
 BLOCK = 480  # samples per feed: 30 ms, a typical microphone block
@@ -25,6 +27,8 @@ class Score:
     substitutions: int = 0
     misses: int = 0
     false_commands: int = 0  # events that belong to no command utterance
+    # The coach's own speech: false commands the live path's echo guard would still obey.
+    guarded_false: int | None = None
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     peak_rss_mb: float = 0.0
@@ -46,7 +50,37 @@ def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind:
     else:
         score.false_commands = len(timed)
         score.errors = [f"{event.start:.1f}s {event.text!r}" for event, _ in timed]
+    if kind == "coach":
+        obeyed = _past_echo_guard(stream, audio, [event for event, _ in timed])
+        score.guarded_false = len(obeyed)
+        score.errors += [f"{e.start:.1f}s {e.text!r} past the echo guard" for e in obeyed]
     return score
+
+
+def _past_echo_guard(
+    stream: Stream, audio: np.ndarray, events: list[CommandEvent]
+) -> list[CommandEvent]:
+    """The events the echo guard lets through, replaying the stream as the live path hears it:
+    each line played (recorded by an output) when its time comes, the microphone's blocks fed
+    to the guard, each event judged when it was emitted. An idealised room: the echo arrives on
+    time at full level; the PulseAudio tests cover late streams and underflows."""
+    output = SilentOutput()
+    guard = EchoGuard(output)
+    lines = sorted(stream.placed, key=lambda placed: placed.start)
+    pending = sorted(events, key=lambda event: event.emitted_at)
+    obeyed = []
+    for i in range(0, len(audio), BLOCK):
+        start, end = i / RATE, (i + BLOCK) / RATE
+        while lines and lines[0].start < end:
+            line = lines.pop(0)
+            clip = stream.audio[round(line.start * RATE) : round(line.end * RATE)]
+            output.play(clip, RATE, line.text, at=line.start)
+        guard.hear(audio[i : i + BLOCK], start)
+        while pending and pending[0].emitted_at <= end:
+            event = pending.pop(0)
+            if not guard.is_echo(event, lambda t: t):
+                obeyed.append(event)
+    return obeyed
 
 
 def _score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent, float]]) -> None:

@@ -45,6 +45,11 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _total(counts: list[int | None]) -> float | None:
+    """The sum, or None where a count was not measured (results from before it was)."""
+    return None if any(c is None for c in counts) else float(sum(counts))  # type: ignore[arg-type]
+
+
 def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
     rows = [r for r in results if r["system"] == system]
     by = _group(rows)
@@ -59,6 +64,7 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
         "real": per_10_min([r for r in rows if r["kind"] == "real speech"]),
         "chatter": per_10_min([r for r in rows if r["kind"] == "chatter"]),
         "coach": float(sum(r["false_commands"] for r in rows if r["kind"] == "coach")),
+        "coach guarded": _total([r.get("guarded_false") for r in rows if r["kind"] == "coach"]),
         "p50": float(np.percentile(latencies, 50)) if latencies else None,
         "p95": float(np.percentile(latencies, 95)) if latencies else None,
         "rtf": sum(r["cpu_seconds"] for r in rows)
@@ -69,7 +75,8 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
 
 SUMMARY_HEADER = (
     "| system | acc clean | acc pink 10 dB | acc pink 0 dB | false/10 min real speech "
-    "| false/10 min chatter | coach-speech commands | latency p50 / p95 ms | RTF | peak RSS MB |"
+    "| false/10 min chatter | coach-speech commands: recogniser / past the echo guard "
+    "| latency p50 / p95 ms | RTF | peak RSS MB |"
 )
 
 
@@ -78,9 +85,10 @@ def summary_table(results: list[dict]) -> str:
     for system in _systems(results):
         s = system_summary(results, system)
         latency = f"{_num(_ms(s['p50']), 0)} / {_num(_ms(s['p95']), 0)}"
+        coach = f"{_num(s['coach'], 0)} / {_num(s['coach guarded'], 0)}"
         lines.append(
             f"| {system} | {_pct(s['clean'])} | {_pct(s['pink 10 dB'])} | {_pct(s['pink 0 dB'])} "
-            f"| {_num(s['real'])} | {_num(s['chatter'])} | {_num(s['coach'], 0)} | {latency} "
+            f"| {_num(s['real'])} | {_num(s['chatter'])} | {coach} | {latency} "
             f"| {_num(s['rtf'], 3)} | {_num(s['rss'], 0)} |"
         )
     return "\n".join(lines)

@@ -67,3 +67,13 @@ def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
     assert "| ps-default |" in text
     assert (tmp_path / "recognition-accuracy.png").stat().st_size > 0
     assert (tmp_path / "recognition-latency.png").stat().st_size > 0
+
+
+def test_the_coach_stream_is_also_scored_past_the_echo_guard() -> None:
+    """Commands the recogniser finds in the coach's own speech, and those the live path's echo
+    guard would still obey (none here: every line is its own echo, heard on time)."""
+    clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
+    stream = build("coach", clips, seed=0)
+    score = run(systems.factory("ps-default"), stream, stream.audio, "coach")
+    assert score.false_commands >= 2  # the recogniser alone obeys the coach saying commands
+    assert score.guarded_false == 0

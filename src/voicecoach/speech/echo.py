@@ -17,6 +17,7 @@ from voicecoach.speech.outputs import FRAME_SECONDS, AudioOutput, Levels, frame_
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 
 QUIET = 1e-7  # frame power (full scale = 1) below which the coach counts as silent
+FRAME = round(SAMPLE_RATE * FRAME_SECONDS)  # microphone samples per level frame
 REVERB_DECAY = 0.5 ** (FRAME_SECONDS / 0.05)  # the predicted echo halves every 50 ms
 REVERB_SECONDS = 0.3  # how long after a line its echo is still predicted
 LONGEST_LINE_SECONDS = 20.0  # how far back a line heard now may have started
@@ -39,6 +40,8 @@ class EchoGate:
         self._mic: deque[tuple[float, float]] = deque(maxlen=round(history_seconds / FRAME_SECONDS))
         self._ratios: deque[float] = deque(maxlen=500)  # mic / coach power while the coach talks
         self._lags: dict[int, float] = {}  # piece -> seconds, once the microphone heard it all
+        self._rest = np.zeros(0, np.int16)  # the part of a block short of a whole frame ...
+        self._rest_start = 0.0  # ... and when it was captured
 
     @property
     def gain(self) -> float:
@@ -46,8 +49,18 @@ class EchoGate:
         return float(np.median(self._ratios)) if len(self._ratios) >= 25 else 1.0
 
     def hear(self, block: np.ndarray, start: float) -> None:
-        """Take a microphone block whose first sample was captured at time `start`."""
-        powers = frame_powers(block, SAMPLE_RATE)
+        """Take a microphone block (any length) whose first sample was captured at `start`."""
+        expected = self._rest_start + len(self._rest) / SAMPLE_RATE
+        if len(self._rest) == 0 or abs(expected - start) >= FRAME_SECONDS:
+            # Nothing carried over, or a gap it must not straddle: the block's own time counts.
+            self._rest, self._rest_start = np.zeros(0, np.int16), start
+        samples = np.concatenate([self._rest, np.asarray(block, np.int16).ravel()])
+        whole = len(samples) // FRAME * FRAME
+        powers = frame_powers(samples[:whole], SAMPLE_RATE)
+        start = self._rest_start
+        self._rest, self._rest_start = samples[whole:], start + whole / SAMPLE_RATE
+        if len(powers) == 0:
+            return
         times = start + FRAME_SECONDS * np.arange(len(powers))
         self._mic.extend(zip(times.tolist(), powers.tolist(), strict=True))
         # The room's gain is learned a little later, once the lines' echoes show their lags.
