@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soxr
 
 from voicecoach.coach.events import Event, Hush, Say, SessionEnded, State, StateChanged
 from voicecoach.coach.session import Session
@@ -124,7 +125,9 @@ class Demo:
     def _speak_user(self, before: float) -> None:
         if self._fire_at is not None and self._fire_at < before:
             line = self._script.pop(0)
-            pcm, _ = self.user_voice.render(line.phrase)
+            pcm, rate = self.user_voice.render(line.phrase)
+            if rate != SAMPLE_RATE:  # Piper speaks at 22.05 kHz; the room runs at 16 kHz
+                pcm = soxr.resample(pcm.astype(np.float32), rate, SAMPLE_RATE)
             self.room.add_user(pcm, self._fire_at)
             self._note(self._fire_at, "you", line.phrase)
             self._last_line = self._fire_at

@@ -75,7 +75,7 @@ def run_demo(args: argparse.Namespace) -> int:
         args.routine,
         make_recognizer(args.engine),
         coach_voice=make_speaker(),
-        user_voice=make_speaker(args.user_voice, steady=True),  # the same demo every run
+        user_voice=make_speaker(args.user_voice, seed=0),  # the same demo every run
         out_dir=args.out,
     )
     wav = demo.run()

