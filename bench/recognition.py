@@ -1,6 +1,6 @@
 """Recognition benchmark: accuracy in noise, rejection of other speech, latency, CPU.
 
-python -m bench.recognition            # full run, ~15 min on 2 cores
+python -m bench.recognition            # full run, ~20 min on 2 cores
 python -m bench.recognition --quick    # 4 voices, 3 conditions, ~2 min
 """
 
