@@ -16,6 +16,7 @@ four tables in turn and so keeps two decoders, not eight.
 import math
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +157,13 @@ class _SharedDecoder:
     active: str | None = None  # the binding's current_search() crashes before the first one
     user: "PocketSphinxRecognizer | None" = None  # whose utterance is in progress
 
+    def search(self, name: str, add: Callable[[Decoder], None]) -> "_Search":
+        """The named search; `add(decoder)` adds it the first time it is asked for."""
+        if name not in self.searches:
+            add(self.decoder)
+            self.searches.add(name)
+        return _Search(self, name)
+
 
 # One decoder per (role, settings). Recognisers feed one at a time (serve listens for one phrase
 # table at a time); one that starts an utterance ends any other's unfinished one.
@@ -202,13 +210,12 @@ def _make_searches(options: PocketSphinxOptions, table: PhraseTable) -> dict[str
     searches = {"commands": _command_search(options, table)}
     if options.verify == "decoys":
         rival = _shared("rival", options)
-        searches["rival"] = _add_jsgf(rival, table, decoy_jsgf(decoy_words(table.phrases())))
+        searches["rival"] = _jsgf_search(rival, table, decoy_jsgf(decoy_words(table.phrases())))
     elif options.verify == "phones":
-        rival = _shared("rival", options)
-        if "phones" not in rival.searches:
-            rival.decoder.add_allphone_file("phones", str(MODEL / "en-us-phone.lm.bin"))
-            rival.searches.add("phones")
-        searches["rival"] = _Search(rival, "phones")
+        phone_lm = str(MODEL / "en-us-phone.lm.bin")
+        searches["rival"] = _shared("rival", options).search(
+            "phones", lambda decoder: decoder.add_allphone_file("phones", phone_lm)
+        )
     return searches
 
 
@@ -216,10 +223,8 @@ def _command_search(options: PocketSphinxOptions, table: PhraseTable) -> _Search
     shared = _shared("commands", options)
     decoder = shared.decoder
     if options.search == "lm":
-        if "lm" not in shared.searches:
-            decoder.add_lm_file("lm", str(MODEL / "en-us.lm.bin"))
-            shared.searches.add("lm")
-        return _Search(shared, "lm")
+        lm = str(MODEL / "en-us.lm.bin")
+        return shared.search("lm", lambda decoder: decoder.add_lm_file("lm", lm))
     decoys: list[str] = []
     if options.decoys == "words":
         decoys = decoy_words(table.phrases())
@@ -229,15 +234,12 @@ def _command_search(options: PocketSphinxOptions, table: PhraseTable) -> _Search
                 decoder.add_word(word, phone, False)
         decoys = list(phone_words())
     grammar = command_jsgf(known_phrases(decoder, table), decoys, options.decoy_weight)
-    return _add_jsgf(shared, table, grammar)
+    return _jsgf_search(shared, table, grammar)
 
 
-def _add_jsgf(shared: _SharedDecoder, table: PhraseTable, grammar: str) -> _Search:
+def _jsgf_search(shared: _SharedDecoder, table: PhraseTable, grammar: str) -> _Search:
     name = f"{table.name}-{zlib.crc32(grammar.encode()):08x}"
-    if name not in shared.searches:
-        shared.decoder.add_jsgf_string(name, grammar)
-        shared.searches.add(name)
-    return _Search(shared, name)
+    return shared.search(name, lambda decoder: decoder.add_jsgf_string(name, grammar))
 
 
 def _shared(role: str, options: PocketSphinxOptions) -> _SharedDecoder:
