@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soxr
 
 from voicecoach.coach.events import Event, Hush, Say, SessionEnded, State, StateChanged
 from voicecoach.coach.session import Session
@@ -21,7 +20,7 @@ from voicecoach.speech.commands import help_text
 from voicecoach.speech.echo import EchoGuard
 from voicecoach.speech.recognizer import SAMPLE_RATE, Recognizer
 from voicecoach.speech.speakers import Speaker
-from voicecoach.speech.wavio import write_wav
+from voicecoach.speech.wavio import resample, write_wav
 
 BLOCK_SECONDS = 0.1
 USER_GAIN = 0.8  # the user is a little further from the microphone than the speaker
@@ -126,8 +125,7 @@ class Demo:
         if self._fire_at is not None and self._fire_at < before:
             line = self._script.pop(0)
             pcm, rate = self.user_voice.render(line.phrase)
-            if rate != SAMPLE_RATE:  # Piper speaks at 22.05 kHz; the room runs at 16 kHz
-                pcm = soxr.resample(pcm.astype(np.float32), rate, SAMPLE_RATE)
+            pcm = resample(pcm, rate, SAMPLE_RATE)  # Piper speaks at 22.05 kHz
             self.room.add_user(pcm, self._fire_at)
             self._note(self._fire_at, "you", line.phrase)
             self._last_line = self._fire_at

@@ -27,7 +27,7 @@ from voicecoach.speech.devices import (
     open_stream,
 )
 from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.wavio import to_int16, write_wav
+from voicecoach.speech.wavio import resample, write_wav
 
 FRAME_SECONDS = 0.02
 
@@ -366,8 +366,7 @@ class WavFileOutput(_SessionTimeOutput):
         self.close()
 
     def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
-        if rate != self.rate:
-            pcm = to_int16(soxr.resample(np.asarray(pcm, np.float32) / 32768, rate, self.rate))
+        pcm = resample(pcm, rate, self.rate)
         start = max(len(self._audio), round((at or 0.0) * self.rate))
         self._audio = np.concatenate(
             [self._audio, np.zeros(start - len(self._audio), np.int16), pcm]

@@ -38,6 +38,13 @@ def write_wav(path: Path, pcm: np.ndarray, rate: int = SAMPLE_RATE) -> None:
         wav.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
 
 
+def resample(pcm: np.ndarray, rate: int, to: int) -> np.ndarray:
+    """Int16 samples at `rate` as int16 samples at `to`."""
+    if rate == to:
+        return np.asarray(pcm, np.int16)
+    return to_int16(soxr.resample(np.asarray(pcm, np.float32) / 32768, rate, to))
+
+
 def to_int16(samples: np.ndarray) -> np.ndarray:
     """Float samples in [-1, 1] to int16, clipped."""
     return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
