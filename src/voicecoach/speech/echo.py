@@ -38,6 +38,7 @@ class EchoGate:
         self.min_share = min_share  # of a command's frames that must stand out
         self.search_seconds = search_seconds  # how far a line may be out of step with the record
         self._mic: deque[tuple[float, float]] = deque(maxlen=round(history_seconds / FRAME_SECONDS))
+        self._unlearned: deque[tuple[float, float]] = deque()  # frames the gain has yet to see
         self._ratios: deque[float] = deque(maxlen=500)  # mic / coach power while the coach talks
         self._lags: dict[int, float] = {}  # piece -> seconds, once the microphone heard it all
         self._rest = np.zeros(0, np.int16)  # the part of a block short of a whole frame ...
@@ -62,13 +63,16 @@ class EchoGate:
         if len(powers) == 0:
             return
         times = start + FRAME_SECONDS * np.arange(len(powers))
-        self._mic.extend(zip(times.tolist(), powers.tolist(), strict=True))
-        # The room's gain is learned a little later, once the lines' echoes show their lags.
-        settled = [
-            (t, p)
-            for t, p in self._mic
-            if times[0] - LEARN_AFTER <= t < start - LEARN_AFTER + len(powers) * FRAME_SECONDS
-        ]
+        frames = list(zip(times.tolist(), powers.tolist(), strict=True))
+        self._mic.extend(frames)
+        self._unlearned.extend(frames)
+        # The room's gain is learned a little later, once the lines' echoes show their lags:
+        # from the frames heard LEARN_AFTER before this block.
+        settled = []
+        while self._unlearned and self._unlearned[0][0] < times[-1] + FRAME_SECONDS - LEARN_AFTER:
+            t, p = self._unlearned.popleft()
+            if t > start - LEARN_AFTER - FRAME_SECONDS / 2:  # not from before a gap
+                settled.append((t, p))
         if not settled:
             return
         then, heard = np.array(settled).T
