@@ -142,8 +142,8 @@ def test_recognisers_for_several_tables_share_one_decoder_pair(phrase_stream: tu
     pcm, spans = phrase_stream
     cut = int(16_000 * (spans[0][0] + 0.3))  # inside the first phrase
     session.feed(pcm[:cut])
-    espeak_no = with_room_noise(np.zeros(16_000, np.int16))
-    assert check_in.feed(espeak_no) == [] and yes_no.flush() == []  # take the decoders over
+    room_noise = with_room_noise(np.zeros(16_000, np.int16))
+    assert check_in.feed(room_noise) == [] and yes_no.flush() == []  # take the decoders over
     events = session.feed(pcm[cut:]) + session.flush()
     heard = [command_for(event.text) for event in events]
     expected = [command_for(phrase) for phrase in all_phrases()[1:]]
