@@ -36,13 +36,17 @@ class Score:
 
 def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind: str) -> Score:
     recognizer = make()
-    timed: list[tuple[CommandEvent, float]] = []
+    timed: list[tuple[CommandEvent, float]] = []  # each event and when it was out (stream time)
     cpu = time.process_time()
+    busy_until = 0.0
     for i in range(0, len(audio), BLOCK):
+        # As live: a block can be worked on once it has arrived and the previous one is done, so
+        # a slow block delays the next ones too.
         wall = time.perf_counter()
         events = recognizer.feed(audio[i : i + BLOCK])
-        timed += [(event, time.perf_counter() - wall) for event in events]
-    timed += [(event, 0.0) for event in recognizer.flush()]
+        busy_until = max((i + BLOCK) / RATE, busy_until) + time.perf_counter() - wall
+        timed += [(event, busy_until) for event in events]
+    timed += [(event, max(busy_until, event.emitted_at)) for event in recognizer.flush()]
     score = Score(kind, len(audio) / 16_000, time.process_time() - cpu)
     score.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if kind == "commands":
@@ -102,10 +106,10 @@ def _score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent
             score.errors.append(f"miss {truth.text!r} ({truth.voice})")
             continue
         used.add(match)
-        event, compute = timed[match]
+        event, out_at = timed[match]
         if event.command == command_for(truth.text):
             score.correct += 1
-            score.latencies.append(event.emitted_at - truth.end + compute)
+            score.latencies.append(out_at - truth.end)
         else:
             score.substitutions += 1
             score.errors.append(f"sub {truth.text!r} -> {event.text!r} ({truth.voice})")

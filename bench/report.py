@@ -141,7 +141,8 @@ def write(
         f"- synthetic chatter: {minutes['chatter']:.1f} min per condition; "
         f"coach's own speech (routine, espeak-ng and Piper): {minutes['coach']:.1f} min "
         "(clean and pink 10 dB)",
-        "- latency: end of the spoken phrase to the command, including compute time; "
+        "- latency: end of the spoken phrase to the command, as live: blocks arrive in real "
+        "time and wait while earlier ones are worked on; "
         "RTF: CPU seconds per audio second, one core",
         "",
         "## Summary",

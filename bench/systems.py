@@ -15,6 +15,7 @@ BASELINE = PocketSphinxOptions(
     min_gap=0.0,
     verify=None,
     denoise=0,
+    second_opinion=None,
     decoder_args=(("bestpath", True), ("dither", True)),
 )
 NO_BESTPATH = replace(BASELINE, decoder_args=DEFAULT.decoder_args)
@@ -22,7 +23,9 @@ LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(margin_db=5.0), min_gap=
 
 VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-default": DEFAULT,
-    "ps-no-denoise": replace(DEFAULT, denoise=0, verify_margin=5.0),  # the default until 2026-11
+    "ps-no-second-opinion": replace(DEFAULT, second_opinion=None),  # the default until 22 Nov
+    # the default until 21 Nov 2026
+    "ps-no-denoise": replace(DEFAULT, denoise=0, verify_margin=5.0, second_opinion=None),
     "ps-grammar": BASELINE,
     "ps-grammar-nobestpath": NO_BESTPATH,
     "ps-grammar-limits": LIMITS,

@@ -1,6 +1,7 @@
 """`voicecoach demo`: the simulated room, run whole through the real recogniser and engine."""
 
 import importlib.util
+import itertools
 import shutil
 from pathlib import Path
 
@@ -27,5 +28,9 @@ def test_demo_writes_the_room_and_a_transcript_the_coach_acted_on(tmp_path: Path
     # 22.05 kHz; mixed unconverted, it was slowed and misheard), so the coach acts on it.
     assert "heard: pause -> pause" in transcript
     assert "heard: too painful -> pain" in transcript
-    assert "(the coach's own voice)" in transcript  # its own words were heard and dropped
     assert transcript.rstrip().endswith("end: ended")
+    # Nothing is obeyed but what the person said: each command acted on follows their words.
+    said = [line for line in transcript.splitlines() if "coach:" not in line]
+    for before, line in itertools.pairwise(said):
+        if "heard:" in line:
+            assert "you:" in before, line

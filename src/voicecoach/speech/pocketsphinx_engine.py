@@ -4,7 +4,9 @@ Rejection layers (each measured by `python -m bench.recognition`):
   1. segments longer than a command can be are conversation: never a command;
   2. a command is said on its own: a segment that follows other speech closely is rejected;
   3. verification: the command's decoding must beat a rival decoding of the same audio (any run
-     of frequent words, or a free phone loop) by a margin per frame.
+     of frequent words, or a free phone loop) by a margin per frame;
+  4. a second opinion: a free transcription of the segment must sound like the command
+     (`second_opinion`), which also rescues commands the margin turned away.
 Both decoders work through a segment while it is spoken, so only its last frames remain to be
 decoded when it ends: latency is the segmenter's hangover plus a few milliseconds.
 
@@ -28,6 +30,7 @@ from voicecoach.speech.commands import SESSION, PhraseTable
 from voicecoach.speech.denoise import Denoiser
 from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words, phone_words
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
+from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, available
 from voicecoach.speech.segmenter import FRAME, Segment, Segmenter, SegmenterConfig
 
 MODEL = Path(pocketsphinx.get_model_path()) / "en-us"
@@ -47,6 +50,8 @@ class PocketSphinxOptions:
     # missed commands (higher) and false ones (lower). 2.5 with noise suppression at level 2
     # (5.0 without): measured with bench/ and the margins of every decoded segment.
     verify_margin: float = 2.5
+    # A free transcription must back the command (None: the grammar decoder decides alone).
+    second_opinion: SecondOpinionOptions | None = field(default_factory=SecondOpinionOptions)
     # bestpath off: its lattice search often loses the only path that reaches the grammar's end.
     # dither: digital silence (all zeros) derails the acoustic features.
     decoder_args: tuple[tuple[str, object], ...] = (("bestpath", False), ("dither", True))
@@ -63,6 +68,9 @@ class PocketSphinxRecognizer:
         self._segmenter = Segmenter(self.options.segmenter)
         self._denoiser = Denoiser(self.options.denoise) if self.options.denoise else None
         self._searches = _make_searches(self.options, table)
+        self._second_opinion = None
+        if self.options.second_opinion is not None and available():
+            self._second_opinion = SecondOpinion(table, self.options.second_opinion)
         self.rejected: list[tuple[Segment, str, float]] = []  # for the benchmark's diagnostics
         self._pending = np.zeros(0, np.int16)
         self._in_utterance = False
@@ -77,6 +85,8 @@ class PocketSphinxRecognizer:
         for i in range(n):
             closed = self._segmenter.feed(self._pending[i * FRAME : (i + 1) * FRAME])
             self._decode_new_audio()
+            if self._second_opinion is not None:
+                self._second_opinion.listen_early(self._segmenter)
             events += [e for e in map(self._finish, closed) if e is not None]
         self._pending = self._pending[n * FRAME :]
         return events
@@ -90,6 +100,8 @@ class PocketSphinxRecognizer:
         self._segmenter.reset()
         if self._denoiser is not None:
             self._denoiser.reset()
+        if self._second_opinion is not None:
+            self._second_opinion.reset()
         self._pending = np.zeros(0, np.int16)
         self._drop_utterance()
         self._last_end = -(10**9)
@@ -122,23 +134,33 @@ class PocketSphinxRecognizer:
         text, score, frames = results.get("commands", ("", -math.inf, 0))
         # A decoy or phone-loop word in the best path, or a partial phrase: not a command.
         intent = self.table.intent_for(text) if text else None
-        if segment.too_long or gap < self.options.min_gap or intent is None:
+        if segment.too_long or gap < self.options.min_gap:
             self.rejected.append((segment, text, 0.0))
             return None
         margin = None
-        if "rival" in results:
+        if "rival" in results and intent is not None:
             rival = results["rival"][1]
             margin = (score - rival) / max(frames, 1) * 1e4 - self.options.verify_margin
-            if margin < 0:
-                self.rejected.append((segment, text, margin))
-                return None
+        if margin is not None and margin < 0:
+            intent = None
+        confidence = _confidence(score / max(frames, 1) * 1e4, margin)
+        if self._second_opinion is not None:
+            match = self._second_opinion.judge(segment, intent)
+            if match is not None:
+                intent, text = match.intent, match.phrase
+                confidence = min(confidence, 1.0 - match.distance)
+            else:
+                intent = None
+        if intent is None:
+            self.rejected.append((segment, text, margin or 0.0))
+            return None
         return CommandEvent(
             command=intent,
             text=text,
             start=segment.speech_start / SAMPLE_RATE,
             end=segment.speech_end / SAMPLE_RATE,
             emitted_at=segment.emitted / SAMPLE_RATE,
-            confidence=_confidence(score / max(frames, 1) * 1e4, margin),
+            confidence=confidence,
         )
 
 

@@ -67,6 +67,18 @@ class Segmenter:
         new, self._new = self._new, []
         return np.concatenate(new) if new else np.zeros(0, np.int16)
 
+    def open_segment(self) -> Segment | None:
+        """The segment in progress as it would close now, or None when none is open."""
+        if self._frames is None or self._too_long():
+            return None
+        audio = np.concatenate(self._frames)
+        return Segment(self._start, self._speech_start, self._last_speech, self._consumed, audio)
+
+    @property
+    def quiet(self) -> float:
+        """Seconds of non-speech since the open segment's last speech (0 when none is open)."""
+        return self._silence * FRAME / 16_000 if self._frames is not None else 0.0
+
     def flush(self) -> list[Segment]:
         if self._frames is None:
             return []
