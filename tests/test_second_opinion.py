@@ -100,6 +100,16 @@ def test_the_transcript_is_made_while_the_segmenter_waits_out_its_hangover(
     assert calls_when_closing == 0
 
 
+def test_a_transcript_it_cannot_sound_out_leaves_the_decision_to_the_decoder() -> None:
+    opinion = SecondOpinion(SESSION)
+    opinion.heard = ["And Lercot."]  # Moonshine on flite's "end workout"; "lercot" is no word
+    assert opinion._closest(None) is None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(second_opinion, "transcribe", lambda pcm: ["And Lercot."])
+        verdict = opinion.judge(segment(np.zeros(1600, np.int16)), proposed="end")
+    assert verdict is second_opinion.ABSTAIN
+
+
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
 

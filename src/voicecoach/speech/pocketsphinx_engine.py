@@ -30,7 +30,12 @@ from voicecoach.speech.commands import SESSION, PhraseTable
 from voicecoach.speech.denoise import Denoiser
 from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words, phone_words
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, available
+from voicecoach.speech.second_opinion import (
+    ABSTAIN,
+    SecondOpinion,
+    SecondOpinionOptions,
+    available,
+)
 from voicecoach.speech.segmenter import FRAME, Segment, Segmenter, SegmenterConfig
 
 MODEL = Path(pocketsphinx.get_model_path()) / "en-us"
@@ -146,11 +151,11 @@ class PocketSphinxRecognizer:
         confidence = _confidence(score / max(frames, 1) * 1e4, margin)
         if self._second_opinion is not None:
             match = self._second_opinion.judge(segment, intent)
-            if match is not None:
+            if match is None:
+                intent = None
+            elif match is not ABSTAIN:
                 intent, text = match.intent, match.phrase
                 confidence = min(confidence, 1.0 - match.distance)
-            else:
-                intent = None
         if intent is None:
             self.rejected.append((segment, text, margin or 0.0))
             return None
