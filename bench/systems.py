@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
 from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.second_opinion import SecondOpinionOptions
 from voicecoach.speech.segmenter import SegmenterConfig
 
 DEFAULT = PocketSphinxOptions()
@@ -23,7 +24,7 @@ LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(margin_db=5.0), min_gap=
 
 VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-default": DEFAULT,
-    "ps-no-second-opinion": replace(DEFAULT, second_opinion=None),  # the default until 22 Nov
+    "ps-second-opinion": replace(DEFAULT, second_opinion=SecondOpinionOptions()),
     # the default until 21 Nov 2026
     "ps-no-denoise": replace(DEFAULT, denoise=0, verify_margin=5.0, second_opinion=None),
     "ps-grammar": BASELINE,

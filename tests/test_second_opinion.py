@@ -13,8 +13,8 @@ import pytest
 from voicecoach.speech import second_opinion
 from voicecoach.speech.commands import SESSION, YES_NO
 from voicecoach.speech.phonetic import PhoneticMatcher, phone_strings
-from voicecoach.speech.pocketsphinx_engine import PocketSphinxRecognizer
-from voicecoach.speech.second_opinion import SecondOpinion, transcribe
+from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
+from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, transcribe
 from voicecoach.speech.segmenter import Segment
 from voicecoach.speech.wavio import read_wav
 
@@ -87,7 +87,7 @@ def test_the_transcript_is_made_while_the_segmenter_waits_out_its_hangover(
     silence = np.zeros(16_000, np.int16)
     pcm = np.concatenate([silence, espeak("too painful", tmp_path / "pain.wav"), silence])
     pcm = (pcm + np.random.default_rng(0).normal(0, 30, len(pcm))).astype(np.int16)
-    recognizer = PocketSphinxRecognizer()
+    recognizer = PocketSphinxRecognizer(PocketSphinxOptions(second_opinion=SecondOpinionOptions()))
     events, calls_when_closing = [], None
     for i in range(0, len(pcm), 480):
         before = len(calls)

@@ -34,7 +34,7 @@ def pronunciations() -> dict[str, tuple[tuple[str, ...], ...]]:
 def phone_strings(text: str, limit: int = 8) -> list[tuple[str, ...]]:
     """The ways `text` can be pronounced (at most `limit`); [] when a word is not in the
     dictionary."""
-    words = [NUMBERS.get(word, word) for word in normalize(_spell_digits(text)).split()]
+    words = normalize(_spell_digits(text)).split()
     table = pronunciations()
     if not words or any(word not in table for word in words):
         return []

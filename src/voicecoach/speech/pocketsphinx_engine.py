@@ -56,7 +56,8 @@ class PocketSphinxOptions:
     # (5.0 without): measured with bench/ and the margins of every decoded segment.
     verify_margin: float = 2.5
     # A free transcription must back the command (None: the grammar decoder decides alone).
-    second_opinion: SecondOpinionOptions | None = field(default_factory=SecondOpinionOptions)
+    # Off by default for now: with it the live PulseAudio session test failed in CI twice.
+    second_opinion: SecondOpinionOptions | None = None
     # bestpath off: its lattice search often loses the only path that reaches the grammar's end.
     # dither: digital silence (all zeros) derails the acoustic features.
     decoder_args: tuple[tuple[str, object], ...] = (("bestpath", False), ("dither", True))
