@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
 from voicecoach.speech.recognizer import Recognizer
-from voicecoach.speech.second_opinion import SecondOpinionOptions
 from voicecoach.speech.segmenter import SegmenterConfig
 
 DEFAULT = PocketSphinxOptions()
@@ -24,7 +23,8 @@ LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(margin_db=5.0), min_gap=
 
 VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-default": DEFAULT,
-    "ps-second-opinion": replace(DEFAULT, second_opinion=SecondOpinionOptions()),
+    # the default until 22 Nov 2026: the grammar decoder decides alone
+    "ps-decoder-alone": replace(DEFAULT, second_opinion=None),
     # the default until 21 Nov 2026
     "ps-no-denoise": replace(DEFAULT, denoise=0, verify_margin=5.0, second_opinion=None),
     "ps-grammar": BASELINE,

@@ -61,6 +61,11 @@ class LiveRun:
             time.sleep(0.05)
         return False
 
+    def story(self) -> str:
+        """For a failure message: what was obeyed, what was dropped as echo, the last events."""
+        dropped = [e.text for e in self.coach.ignored]
+        return f"obeyed {self.heard()}, dropped as echo {dropped}, last events {self.events[-4:]}"
+
     def heard(self) -> list[str]:
         return [str(e.command) for e in self.events if isinstance(e, CommandHeard)]
 
@@ -88,12 +93,12 @@ def say(room, run: LiveRun, wav: Path, command: str) -> None:
         room.play(wav)
         if run.wait_for(lambda _, before=before: run.heard().count(command) > before, timeout=4):
             return
-    pytest.fail(f"{command!r} was not heard; heard so far: {run.heard()}")
+    pytest.fail(f"{command!r} was not heard; {run.story()}")
 
 
 def test_spoken_commands_drive_a_live_session(room, spoken):
     with room.recording() as recorded, LiveRun("quick") as run:
-        assert run.wait_for(state_is(State.HOLDING), timeout=40), run.events[-3:]
+        assert run.wait_for(state_is(State.HOLDING), timeout=40), run.story()
         time.sleep(1.5)  # a beat after the coach's "Hold."
         say(room, run, spoken("pause"), "pause")
         assert run.session.state == State.PAUSED
@@ -102,18 +107,19 @@ def test_spoken_commands_drive_a_live_session(room, spoken):
         assert run.wait_for(lambda e: [x.completed for x in e if isinstance(x, SetDone)], 5)
         assert [e.completed for e in run.events if isinstance(e, SetDone)] == [True]
         say(room, run, spoken("skip this"), "skip")
-        assert run.wait_for(state_is(State.HOLDING), timeout=40)  # bird dog's first hold
+        assert run.wait_for(state_is(State.HOLDING), timeout=40), run.story()  # bird dog
         time.sleep(1.5)  # a beat after the coach's "Hold."
         say(room, run, spoken("too painful"), "pain")
         assert run.wait_for(lambda e: len([x for x in e if isinstance(x, RoutineStarted)]) > 1, 5)
         started = [e.routine for e in run.events if isinstance(e, RoutineStarted)]
         assert started == ["quick", "gentle-stretches"]
-        assert run.wait_for(state_is(State.HOLDING), timeout=60)  # gentle stretches' first hold
+        assert run.wait_for(state_is(State.HOLDING), timeout=60), run.story()  # gentle stretch
         time.sleep(1.5)
         say(room, run, spoken("end workout"), "end")
-        assert run.wait_for(lambda e: any(isinstance(x, SessionEnded) for x in e), timeout=10)
+        ended = run.wait_for(lambda e: any(isinstance(x, SessionEnded) for x in e), timeout=10)
+        assert ended, run.story()
     # nothing but what we said: the coach never obeyed its own voice
-    assert run.heard() == ["pause", "resume", "next", "skip", "pain", "end"]
+    assert run.heard() == ["pause", "resume", "next", "skip", "pain", "end"], run.story()
     # the coach was heard in the room
     assert max(abs(chunk).max() for chunk in recorded) > 3000
 

@@ -100,6 +100,27 @@ def test_the_transcript_is_made_while_the_segmenter_waits_out_its_hangover(
     assert calls_when_closing == 0
 
 
+@needs_espeak
+def test_speech_in_the_flow_of_talk_is_not_transcribed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase that follows other speech too closely is no command whatever it says: no CPU
+    is spent on it (a coach or a radio talks in segments like these all the time)."""
+    calls: list[int] = []
+    real = second_opinion.transcribe
+    spy = lambda pcm: calls.append(len(pcm)) or real(pcm)  # noqa: E731 (the real one still runs)
+    monkeypatch.setattr(second_opinion, "transcribe", spy)
+    phrase = np.trim_zeros(espeak("too painful", tmp_path / "pain.wav"))
+    # longer than the segmenter's hangover (two segments), shorter than the quiet a command needs
+    silence, beat = np.zeros(16_000, np.int16), np.zeros(16_000 * 45 // 100, np.int16)
+    pcm = np.concatenate([silence, phrase, beat, phrase, silence])
+    pcm = (pcm + np.random.default_rng(0).normal(0, 30, len(pcm))).astype(np.int16)
+    recognizer = PocketSphinxRecognizer(PocketSphinxOptions(second_opinion=SecondOpinionOptions()))
+    events = [e for i in range(0, len(pcm), 1600) for e in recognizer.feed(pcm[i : i + 1600])]
+    assert [event.command for event in events] == ["pain"]
+    assert len(calls) == 1  # the first phrase only
+
+
 def test_a_transcript_it_cannot_sound_out_leaves_the_decision_to_the_decoder() -> None:
     opinion = SecondOpinion(SESSION)
     opinion.heard = ["And Lercot."]  # Moonshine on flite's "end workout"; "lercot" is no word

@@ -56,8 +56,7 @@ class PocketSphinxOptions:
     # (5.0 without): measured with bench/ and the margins of every decoded segment.
     verify_margin: float = 2.5
     # A free transcription must back the command (None: the grammar decoder decides alone).
-    # Off by default for now: with it the live PulseAudio session test failed in CI twice.
-    second_opinion: SecondOpinionOptions | None = None
+    second_opinion: SecondOpinionOptions | None = field(default_factory=SecondOpinionOptions)
     # bestpath off: its lattice search often loses the only path that reaches the grammar's end.
     # dither: digital silence (all zeros) derails the acoustic features.
     decoder_args: tuple[tuple[str, object], ...] = (("bestpath", False), ("dither", True))
@@ -91,8 +90,7 @@ class PocketSphinxRecognizer:
         for i in range(n):
             closed = self._segmenter.feed(self._pending[i * FRAME : (i + 1) * FRAME])
             self._decode_new_audio()
-            if self._second_opinion is not None:
-                self._second_opinion.listen_early(self._segmenter)
+            self._transcribe_early()
             events += [e for e in map(self._finish, closed) if e is not None]
         self._pending = self._pending[n * FRAME :]
         return events
@@ -111,6 +109,18 @@ class PocketSphinxRecognizer:
         self._pending = np.zeros(0, np.int16)
         self._drop_utterance()
         self._last_end = -(10**9)
+
+    def _transcribe_early(self) -> None:
+        """Have the second opinion ready when the segment closes, if it could be a command."""
+        if self._second_opinion is None or not self._second_opinion.due(self._segmenter.quiet):
+            return
+        segment = self._segmenter.open_segment()
+        if segment is not None and self._said_alone(segment):
+            self._second_opinion.transcribe_early(segment)
+
+    def _said_alone(self, segment: Segment) -> bool:
+        """A command is said alone: after a moment of quiet, not in the flow of talk."""
+        return (segment.speech_start - self._last_end) / SAMPLE_RATE >= self.options.min_gap
 
     def _drop_utterance(self) -> None:
         """End the utterance in progress, if any, without a result."""
@@ -135,12 +145,12 @@ class PocketSphinxRecognizer:
         if self._in_utterance:
             results = {role: search.result() for role, search in self._searches.items()}
             self._in_utterance = False
-        gap = (segment.speech_start - self._last_end) / SAMPLE_RATE
+        alone = self._said_alone(segment)
         self._last_end = segment.speech_end
         text, score, frames = results.get("commands", ("", -math.inf, 0))
         # A decoy or phone-loop word in the best path, or a partial phrase: not a command.
         intent = self.table.intent_for(text) if text else None
-        if segment.too_long or gap < self.options.min_gap:
+        if segment.too_long or not alone:
             self.rejected.append((segment, text, 0.0))
             return None
         margin = None

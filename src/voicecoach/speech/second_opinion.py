@@ -26,7 +26,7 @@ import numpy as np
 from voicecoach.speech.commands import PhraseTable
 from voicecoach.speech.phonetic import Match, PhoneticMatcher
 from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.segmenter import FRAME, Segment, Segmenter
+from voicecoach.speech.segmenter import FRAME, Segment
 
 ABSTAIN = Match("", "", math.nan)
 
@@ -50,17 +50,14 @@ class SecondOpinion:
     def reset(self) -> None:
         self._early = None
 
-    def listen_early(self, segmenter: Segmenter) -> None:
-        """Call after every frame: transcribes the open segment once its speech has stopped for
-        `early` seconds."""
-        if self._early_due(segmenter.quiet):
-            segment = segmenter.open_segment()
-            if segment is not None:
-                span = (segment.speech_start, segment.speech_end)
-                self._early = (span, transcribe(segment.audio))
-
-    def _early_due(self, quiet: float) -> bool:
+    def due(self, quiet: float) -> bool:
+        """Whether, `quiet` seconds after the open segment's speech stopped (checked every
+        frame), it is time to transcribe it early."""
         return self.options.early <= quiet < self.options.early + FRAME / SAMPLE_RATE
+
+    def transcribe_early(self, segment: Segment) -> None:
+        """Transcribe the open segment now; `judge` uses it if the segment closes unchanged."""
+        self._early = ((segment.speech_start, segment.speech_end), transcribe(segment.audio))
 
     def judge(self, segment: Segment, proposed: str | None) -> Match | None:
         """The command in `segment`, given the decoder's `proposed` intent (None if it found
@@ -115,4 +112,6 @@ def _transcriber():  # -> moonshine_voice.Transcriber, imported late: it loads o
     # the same audio came out differently ("Next." or "The next."); the segmenter has already
     # found the speech, and without it a call is also faster (72 against 98 ms for 1.3 s).
     options = {"identify_speakers": "false", "vad_threshold": "0"}
-    return Transcriber(str(get_model_path("tiny-en")), ModelArch.TINY, options=options)
+    transcriber = Transcriber(str(get_model_path("tiny-en")), ModelArch.TINY, options=options)
+    transcriber.transcribe_without_streaming([0.0] * 8000, SAMPLE_RATE)  # the first is slowest
+    return transcriber
