@@ -121,6 +121,18 @@ def test_speech_in_the_flow_of_talk_is_not_transcribed(
     assert len(calls) == 1  # the first phrase only
 
 
+def test_a_phrase_transcribed_over_and_over_is_the_phrase() -> None:
+    """Moonshine wrote Piper's "go back" in pink noise as "Go back. Go back.": as a whole, twice
+    as long as the phrase; it is the phrase."""
+    opinion = SecondOpinion(SESSION)
+    opinion.heard = ["Go back. Go back."]
+    match = opinion._closest(None)
+    assert match is not None
+    assert (match.intent, match.distance) == ("previous", 0.0)
+    ordinary = "Put your hands under your hips."
+    assert second_opinion.once(ordinary) == ordinary
+
+
 def test_a_transcript_it_cannot_sound_out_leaves_the_decision_to_the_decoder() -> None:
     opinion = SecondOpinion(SESSION)
     opinion.heard = ["And Lercot."]  # Moonshine on flite's "end workout"; "lercot" is no word
