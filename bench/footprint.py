@@ -1,9 +1,10 @@
 """CPU and memory of `voicecoach serve`: idle listening, then a running session.
 
-    python -m bench.footprint        (about 3 minutes; needs pulseaudio, as the tests do)
+    python -m bench.footprint        (about 5 minutes; needs pulseaudio, as the tests do)
 
 Runs the real program against the tests' private PulseAudio room, speaks "start workout" and
-"no pain" into it, and samples /proc. Writes docs/benchmarks/footprint.md.
+"no pain" into it, and samples /proc; stops if the session never began. Writes
+docs/benchmarks/footprint.md.
 """
 
 import os
@@ -39,52 +40,76 @@ def memory_mb(pid: int, key: str) -> float:
     return 0.0
 
 
-def measure(pid: int, seconds: float) -> tuple[float, float]:
-    """Share of one core used over `seconds`, and resident memory at the end (MB)."""
+def measure(pid: int, seconds: float) -> tuple[float, float, float]:
+    """Share of one core used over `seconds`; resident and anonymous memory at the end (MB).
+
+    The rest of resident memory is file pages (libraries, mapped model files): clean, so the
+    kernel can drop them under pressure and read them back."""
     cpu, wall = cpu_seconds(pid), time.monotonic()
     time.sleep(seconds)
     share = (cpu_seconds(pid) - cpu) / (time.monotonic() - wall)
-    return share, memory_mb(pid, "VmRSS")
+    return share, memory_mb(pid, "VmRSS"), memory_mb(pid, "RssAnon")
+
+
+CONFIGURATIONS = {"default": [], "no second opinion": ["--no-second-opinion"]}
 
 
 def main() -> None:
     room = PulseRoom()
     os.environ.update(room.env)
     room.start()
-    folder = Path(tempfile.mkdtemp())
-    voice = make_speaker("espeak:en-us")
-    for phrase in ("start workout", "no pain"):
-        write_wav(folder / f"{phrase}.wav", *voice.render(phrase))
+    try:
+        folder = Path(tempfile.mkdtemp())
+        voice = make_speaker("espeak:en-us")
+        for phrase in ("start workout", "no pain"):
+            write_wav(folder / f"{phrase}.wav", *voice.render(phrase))
+        rows = [row for name, extra in CONFIGURATIONS.items()
+                for row in measure_serve(room, folder / name, extra, name)]  # fmt: skip
+    finally:
+        room.stop()
+    table = "\n".join(
+        f"| {name} | {phase} | {cpu * 100:.1f}% | {rss:.0f} MB | {anon:.0f} MB | {peak:.0f} MB |"
+        for name, phase, cpu, rss, anon, peak in rows
+    )
+    OUT.write_text(
+        "# Footprint of `voicecoach serve`\n\n"
+        f"`python -m bench.footprint`: {MEASURE_SECONDS} s each, PocketSphinx, espeak-ng voice,\n"
+        "through the tests' PulseAudio room. Target for a Pi 4: under 25% of one core and\n"
+        "under 300 MB. Anonymous memory is the process's own; the rest of RSS is libraries and\n"
+        "model files mapped from disk, which the kernel can drop and read back.\n\n"
+        "| configuration | phase | CPU (one core) | RSS | of which anonymous | peak RSS |\n"
+        f"|---|---|---|---|---|---|\n{table}\n"
+    )
+    print(OUT.read_text())
+
+
+def measure_serve(
+    room: PulseRoom, folder: Path, extra: list[str], name: str
+) -> list[tuple[str, str, float, float, float, float]]:
+    """Idle and in-session rows for `voicecoach serve` with `extra` arguments."""
+    folder.mkdir()
     env = os.environ | {"VOICECOACH_DATA_DIR": str(folder), "PYTHONPATH": str(ROOT / "src")}
+    log = folder / "serve.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", "serve", "--engine", "pocketsphinx",
-         "--routine", "five-strengthening"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+         "--routine", "five-strengthening", *extra],
+        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         time.sleep(15)  # start-up: imports, decoder, first device open
         idle = measure(server.pid, MEASURE_SECONDS)
-        room.play(folder / "start workout.wav")
+        room.play(folder.parent / "start workout.wav")
         time.sleep(8)
-        room.play(folder / "no pain.wav")
+        room.play(folder.parent / "no pain.wav")
         time.sleep(10)
         session = measure(server.pid, MEASURE_SECONDS)
         peak = memory_mb(server.pid, "VmHWM")
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
-        room.stop()
-    rows = [("idle listening", *idle), ("running session", *session)]
-    table = "\n".join(f"| {name} | {cpu * 100:.1f}% | {rss:.0f} MB |" for name, cpu, rss in rows)
-    OUT.write_text(
-        "# Footprint of `voicecoach serve`\n\n"
-        f"`python -m bench.footprint`: {MEASURE_SECONDS} s each, PocketSphinx, espeak-ng voice,\n"
-        "through the tests' PulseAudio room. Target for a Pi 4: under 25% of one core and\n"
-        "under 300 MB.\n\n"
-        "| phase | CPU (one core) | memory (RSS) |\n|---|---|---|\n"
-        f"{table}\n\npeak memory (VmHWM): {peak:.0f} MB\n"
-    )
-    print(OUT.read_text())
+    if "Exercise 1 of" not in log.read_text():
+        sys.exit(f"bench.footprint: the session never started, so nothing was measured; see {log}")
+    return [(name, "idle listening", *idle, peak), (name, "running session", *session, peak)]
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.settings import load_settings
 from voicecoach.speech import second_opinion
 from voicecoach.speech.commands import SESSION, YES_NO
+from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.phonetic import PhoneticMatcher, phone_strings
 from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
 from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, transcribe
@@ -153,3 +155,15 @@ def test_real_read_speech_is_transcribed_as_what_it_is() -> None:
     words = " ".join(transcribe(pcm)).split()
     assert len(words) >= 5
     assert SecondOpinion(SESSION).judge(segment(pcm), proposed="next") is None
+
+
+def test_the_setting_turns_it_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(tmp_path / "none.yaml"))
+    monkeypatch.setenv("VOICECOACH_SECOND_OPINION", "false")
+    settings = load_settings()[0]
+    assert settings.second_opinion is False
+    off = make_recognizer("pocketsphinx", second_opinion=settings.second_opinion)
+    on = make_recognizer("pocketsphinx")
+    assert isinstance(off, PocketSphinxRecognizer) and isinstance(on, PocketSphinxRecognizer)
+    assert off.options.second_opinion is None
+    assert on.options.second_opinion == SecondOpinionOptions()

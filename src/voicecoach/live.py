@@ -202,7 +202,9 @@ def run_live(
     from voicecoach.speech.engines import make_recognizer
 
     check_device(settings.input_device, "input")  # fail at once, naming the devices there are
-    recognizer = make_recognizer(settings.engine, settings.vosk_model)
+    recognizer = make_recognizer(
+        settings.engine, settings.vosk_model, second_opinion=settings.second_opinion
+    )
     print(f"voicecoach: listening with {recognizer.name}", file=sys.stderr)
     voice = VoiceCache(make_speaker(settings.voice, settings.rate, settings.volume))
     with SoundDeviceOutput(settings.output_device) as output:

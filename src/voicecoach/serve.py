@@ -167,7 +167,9 @@ def recognizers(settings: Settings) -> Callable[[PhraseTable], Recognizer]:
 
     def recognizer_for(table: PhraseTable) -> Recognizer:
         if table.name not in built:
-            built[table.name] = make_recognizer(settings.engine, settings.vosk_model, table)
+            built[table.name] = make_recognizer(
+                settings.engine, settings.vosk_model, table, settings.second_opinion
+            )
         return built[table.name]
 
     return recognizer_for

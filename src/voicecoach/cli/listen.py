@@ -21,13 +21,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     listen.add_argument("--engine", choices=ENGINES, default="auto", help="default: auto")
     listen.add_argument("--vosk-model", type=Path, metavar="DIR", help="Vosk model folder")
+    listen.add_argument(
+        "--second-opinion",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="PocketSphinx: check commands against a transcript (default: on)",
+    )
     listen.add_argument("--device", help="input device name or number")
     listen.add_argument("--json", action="store_true", help="one JSON object per command")
     listen.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    recognizer = make_recognizer(args.engine, args.vosk_model)
+    recognizer = make_recognizer(args.engine, args.vosk_model, second_opinion=args.second_opinion)
     if args.wav is not None:
         _print_all(recognize_stream(recognizer, _wav_blocks(read_wav(args.wav))), args.json)
         return 0

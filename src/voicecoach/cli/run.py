@@ -46,6 +46,12 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     """Options that override the config file (see `voicecoach config`)."""
     parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"))
     parser.add_argument("--vosk-model", dest="vosk_model", metavar="DIR")
+    parser.add_argument(
+        "--second-opinion",
+        dest="second_opinion",
+        action=argparse.BooleanOptionalAction,
+        help="PocketSphinx: check commands against a transcript (default: config, on)",
+    )
     parser.add_argument("--voice", help="espeak, espeak:VOICENAME or piper")
     parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
     parser.add_argument("--volume", type=float)

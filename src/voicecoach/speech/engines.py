@@ -10,9 +10,15 @@ ENGINES = ("auto", "pocketsphinx", "vosk")
 
 
 def make_recognizer(
-    engine: str = "auto", vosk_model: Path | None = None, table: PhraseTable = SESSION
+    engine: str = "auto",
+    vosk_model: Path | None = None,
+    table: PhraseTable = SESSION,
+    second_opinion: bool = True,
 ) -> Recognizer:
-    """A recogniser listening for `table`'s phrases (the session commands by default)."""
+    """A recogniser listening for `table`'s phrases (the session commands by default).
+
+    `second_opinion`: PocketSphinx has its commands checked by a transcriber (see
+    `speech/second_opinion.py`); Vosk needs none."""
     if engine not in ENGINES:
         raise UserError(f"unknown speech engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine in ("auto", "vosk"):
@@ -25,6 +31,7 @@ def make_recognizer(
             return VoskRecognizer(model, table=table)
         if engine == "vosk":
             raise UserError("no Vosk model installed (see `voicecoach model --help`)")
-    from voicecoach.speech.pocketsphinx_engine import PocketSphinxRecognizer
+    from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
 
-    return PocketSphinxRecognizer(table=table)
+    options = PocketSphinxOptions() if second_opinion else PocketSphinxOptions(second_opinion=None)
+    return PocketSphinxRecognizer(table=table, options=options)
