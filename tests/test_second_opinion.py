@@ -167,3 +167,30 @@ def test_the_setting_turns_it_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert isinstance(off, PocketSphinxRecognizer) and isinstance(on, PocketSphinxRecognizer)
     assert off.options.second_opinion is None
     assert on.options.second_opinion == SecondOpinionOptions()
+
+
+def test_a_phrase_repeated_until_cut_off_is_the_phrase() -> None:
+    """Piper's slow "wait a moment" in pink noise: Moonshine ran out of tokens mid-repeat."""
+    assert second_opinion.once("Wait a moment wait a moment wait") == "wait a moment"
+    assert second_opinion.once("Move line move line move line move") == "move line"
+    assert second_opinion.once("Do you think what?") == "Do you think what?"
+
+
+def test_a_sure_decoder_or_a_pain_command_needs_less_backing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Moonshine on Piper's "skip exercise" in pink noise at 10 dB, and on a "too painful": the
+    decoder had both right. A transcript this far off vetoes an ordinary command, not these."""
+    opinion = SecondOpinion(SESSION)
+    quiet = segment(np.zeros(1600, np.int16))
+
+    def verdict(heard: str, proposed: str, sure: bool = False) -> str | None:
+        monkeypatch.setattr(second_opinion, "transcribe", lambda pcm: [heard])
+        match = opinion.judge(quiet, proposed, sure)
+        return match.intent if match else None
+
+    assert verdict("Let's get back to our size.", "skip") is None
+    assert verdict("Let's get back to our size.", "skip", sure=True) == "skip"
+    assert verdict("Do you think what?", "pain") == "pain"
+    assert verdict("Seven of clubs.", "repeat") is None  # real speech, decoder not sure
+    assert verdict("Four queen of gloves.", "slower", sure=True) is None  # too far off
