@@ -9,7 +9,9 @@ is from each phrase. The two disagree on what was not a command, and agree on mo
 The rule, measured with `python -m bench.recognition` against the grammar decoder alone:
   - the transcript alone is enough when it sounds almost exactly like a phrase (`alone`);
   - the decoder's command stands when the transcript is not far from one of its phrases
-    (`agree`): transcripts of noisy or synthetic speech are often a few phones off;
+    (`agree`): transcripts of noisy or synthetic speech are often a few phones off; further
+    off (`agree_sure`) when the decoder is sure of it or it is `pain`;
+  - a transcript with a word the dictionary lacks leaves the decoder's verdict standing;
   - otherwise nothing is a command.
 The whole segment is transcribed, lead-in and trailing quiet included: cut closer to the speech,
 fewer commands were heard in noise (pink 10 dB, scored offline on recorded segments with
