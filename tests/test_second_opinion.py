@@ -16,12 +16,7 @@ from voicecoach.speech.commands import SESSION, YES_NO
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.phonetic import PhoneticMatcher, phone_strings
 from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
-from voicecoach.speech.second_opinion import (
-    SecondOpinion,
-    SecondOpinionOptions,
-    Trust,
-    transcribe,
-)
+from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, transcribe
 from voicecoach.speech.segmenter import Segment
 from voicecoach.speech.wavio import read_wav
 
@@ -181,25 +176,21 @@ def test_a_phrase_repeated_until_cut_off_is_the_phrase() -> None:
     assert second_opinion.once("Do you think what?") == "Do you think what?"
 
 
-def test_the_backing_a_command_needs_depends_on_how_sure_the_decoder_is(
+def test_a_sure_decoder_or_a_pain_command_needs_less_backing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Transcripts Moonshine made of benchmark commands (Piper's "skip exercise" and "too
-    painful" in pink noise at 10 dB, espeak's "help") and of real speech; the decoder had the
-    commands right, sure of the first, short of its margin on "help"."""
+    """Moonshine on Piper's "skip exercise" in pink noise at 10 dB, and on a "too painful": the
+    decoder had both right. A transcript this far off vetoes an ordinary command, not these."""
     opinion = SecondOpinion(SESSION)
     quiet = segment(np.zeros(1600, np.int16))
 
-    def verdict(heard: str, proposed: str, trust: Trust = Trust.VERIFIED) -> str | None:
+    def verdict(heard: str, proposed: str, sure: bool = False) -> str | None:
         monkeypatch.setattr(second_opinion, "transcribe", lambda pcm: [heard])
-        match = opinion.judge(quiet, proposed, trust)
+        match = opinion.judge(quiet, proposed, sure)
         return match.intent if match else None
 
     assert verdict("Let's get back to our size.", "skip") is None
-    assert verdict("Let's get back to our size.", "skip", Trust.SURE) == "skip"
-    assert verdict("Do you think what?", "pain") == "pain"  # a missed "too painful" is worse
-    assert verdict("Hail,", "help", Trust.DOUBTFUL) == "help"  # two recognisers agree
-    assert verdict("Seven of clubs.", "repeat") is None  # real speech
-    assert verdict("Seven of clubs.", "repeat", Trust.DOUBTFUL) is None
-    assert verdict("Four queen of gloves.", "slower", Trust.SURE) is None  # too far off
-    assert verdict("And Lercot.", "end", Trust.DOUBTFUL) is None  # no backing, no command
+    assert verdict("Let's get back to our size.", "skip", sure=True) == "skip"
+    assert verdict("Do you think what?", "pain") == "pain"
+    assert verdict("Seven of clubs.", "repeat") is None  # real speech, decoder not sure
+    assert verdict("Four queen of gloves.", "slower", sure=True) is None  # too far off

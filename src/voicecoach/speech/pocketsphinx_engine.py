@@ -34,7 +34,6 @@ from voicecoach.speech.second_opinion import (
     ABSTAIN,
     SecondOpinion,
     SecondOpinionOptions,
-    Trust,
     available,
 )
 from voicecoach.speech.segmenter import FRAME, Segment, Segmenter, SegmenterConfig
@@ -162,12 +161,12 @@ class PocketSphinxRecognizer:
         if "rival" in results and intent is not None:
             rival = results["rival"][1]
             margin = (score - rival) / max(frames, 1) * 1e4 - self.options.verify_margin
-        doubtful = margin is not None and margin < 0
+        if margin is not None and margin < 0:
+            intent = None
         confidence = _confidence(score / max(frames, 1) * 1e4, margin)
-        if self._second_opinion is None:
-            intent = None if doubtful else intent
-        else:
-            match = self._second_opinion.judge(segment, intent, self._trust(margin))
+        if self._second_opinion is not None:
+            sure = margin is not None and margin >= self.options.sure_margin
+            match = self._second_opinion.judge(segment, intent, sure)
             if match is None:
                 intent = None
             elif match is not ABSTAIN:
@@ -184,13 +183,6 @@ class PocketSphinxRecognizer:
             emitted_at=segment.emitted / SAMPLE_RATE,
             confidence=confidence,
         )
-
-    def _trust(self, margin: float | None) -> Trust:
-        if margin is None:
-            return Trust.VERIFIED  # no rival decoding to verify by
-        if margin < 0:
-            return Trust.DOUBTFUL
-        return Trust.SURE if margin >= self.options.sure_margin else Trust.VERIFIED
 
 
 def _confidence(per_frame: float, margin: float | None) -> float:

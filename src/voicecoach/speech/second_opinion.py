@@ -10,8 +10,7 @@ The rule, measured with `python -m bench.recognition` against the grammar decode
   - the transcript alone is enough when it sounds almost exactly like a phrase (`alone`);
   - the decoder's command stands when the transcript is not far from one of its phrases
     (`agree`): transcripts of noisy or synthetic speech are often a few phones off; further
-    off (`agree_sure`) when the decoder is sure of it or it is `pain`; and a parse the decoder
-    doubts stands when the transcript is close to it (`agree_doubtful`);
+    off (`agree_sure`) when the decoder is sure of it or it is `pain`;
   - a transcript with a word the dictionary lacks leaves the decoder's verdict standing;
   - otherwise nothing is a command.
 The whole segment is transcribed, lead-in and trailing quiet included: cut closer to the speech,
@@ -22,7 +21,6 @@ Moonshine's own voice detector on: 83.5% whole, 75.4% with 0.15 s either side).
 import math
 import sys
 from dataclasses import dataclass
-from enum import Enum
 from functools import cache
 
 import numpy as np
@@ -38,14 +36,6 @@ ABSTAIN = Match("", "", math.nan)
 LENIENT = frozenset({"pain"})
 
 
-class Trust(Enum):
-    """How far the decoder stands by the command it proposes."""
-
-    DOUBTFUL = "doubtful"  # its best parse, short of the verification margin
-    VERIFIED = "verified"
-    SURE = "sure"  # far past the margin
-
-
 @dataclass(frozen=True)
 class SecondOpinionOptions:
     alone: float = 0.25  # phone edits per phrase phone: the transcript decides by itself
@@ -54,10 +44,6 @@ class SecondOpinionOptions:
     # Moonshine's transcript is often wrong and vetoed right commands (pink 10 dB: 79.9 ->
     # 82.6% of commands, pain 33 -> 37 of 44; no more false commands on real speech).
     agree_sure: float = 1.3
-    # ... backs a parse the decoder doubts: two recognisers agreeing on a phrase. Replayed on
-    # logged segments: clean 92.6 -> 93.6%, pink 10 dB 82.6 -> 83.8%, no more false commands
-    # (0.7 brought them).
-    agree_doubtful: float = 0.5
     # Transcribe this long after the speech stopped, while the segmenter waits to be sure it
     # has (its hangover): the transcript is ready when the segment closes.
     early: float = 0.1
@@ -82,12 +68,10 @@ class SecondOpinion:
         """Transcribe the open segment now; `judge` uses it if the segment closes unchanged."""
         self._early = ((segment.speech_start, segment.speech_end), transcribe(segment.audio))
 
-    def judge(
-        self, segment: Segment, proposed: str | None, trust: Trust = Trust.VERIFIED
-    ) -> Match | None:
-        """The command in `segment`, given the decoder's `proposed` intent (None if its best
-        parse was no command) and how far it `trust`s it; None when it is not a command;
-        ABSTAIN when the transcript cannot be sounded out and the decoder stands by its own."""
+    def judge(self, segment: Segment, proposed: str | None, sure: bool = False) -> Match | None:
+        """The command in `segment`, given the decoder's `proposed` intent (None if it found
+        none it would stand by) and whether the decoder is `sure` of it; None when it is not a
+        command; ABSTAIN when the transcript cannot be sounded out."""
         early, self._early = self._early, None
         if early is not None and early[0] == (segment.speech_start, segment.speech_end):
             self.heard = early[1]
@@ -97,22 +81,17 @@ class SecondOpinion:
         if found is None:
             # A word the dictionary lacks ("And Lercot."): nothing to compare, the decoder decides.
             # Measured: 88.5 -> 92.9% of clean commands, no more false ones.
-            return ABSTAIN if proposed is not None and trust is not Trust.DOUBTFUL else None
+            return ABSTAIN
         if found.distance <= self.options.alone:
             return found
         if proposed is not None:
             backing = self._closest(proposed)
-            if backing is not None and backing.distance <= self._agree(proposed, trust):
+            agree = self.options.agree
+            if sure or proposed in LENIENT:
+                agree = self.options.agree_sure
+            if backing is not None and backing.distance <= agree:
                 return backing
         return None
-
-    def _agree(self, proposed: str, trust: Trust) -> float:
-        """How far off the transcript may be and still back the decoder's `proposed` intent."""
-        if trust is Trust.DOUBTFUL:
-            return self.options.agree_doubtful
-        if trust is Trust.SURE or proposed in LENIENT:
-            return self.options.agree_sure
-        return self.options.agree
 
     def _closest(self, intent: str | None) -> Match | None:
         matches = [self._matcher.best(once(line), intent) for line in self.heard]  # one, mostly
