@@ -64,7 +64,7 @@ def main() -> None:
         for phrase in ("start workout", "no pain"):
             write_wav(folder / f"{phrase}.wav", *voice.render(phrase))
         rows = [row for name, extra in CONFIGURATIONS.items()
-                for row in measure_serve(room, folder / name, extra, name)]  # fmt: skip
+                for row in measure_serve(room, folder, name, extra)]  # fmt: skip
     finally:
         room.stop()
     table = "\n".join(
@@ -84,12 +84,14 @@ def main() -> None:
 
 
 def measure_serve(
-    room: PulseRoom, folder: Path, extra: list[str], name: str
+    room: PulseRoom, clips: Path, name: str, extra: list[str]
 ) -> list[tuple[str, str, float, float, float, float]]:
-    """Idle and in-session rows for `voicecoach serve` with `extra` arguments."""
-    folder.mkdir()
-    env = os.environ | {"VOICECOACH_DATA_DIR": str(folder), "PYTHONPATH": str(ROOT / "src")}
-    log = folder / "serve.log"
+    """Idle and in-session rows for `voicecoach serve` with `extra` arguments; the spoken
+    clips are in `clips`, and the run's history and log go in a folder of its own there."""
+    data = clips / name
+    data.mkdir()
+    env = os.environ | {"VOICECOACH_DATA_DIR": str(data), "PYTHONPATH": str(ROOT / "src")}
+    log = data / "serve.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", "serve", "--engine", "pocketsphinx",
          "--routine", "five-strengthening", *extra],
@@ -98,9 +100,9 @@ def measure_serve(
     try:
         time.sleep(15)  # start-up: imports, decoder, first device open
         idle = measure(server.pid, MEASURE_SECONDS)
-        room.play(folder.parent / "start workout.wav")
+        room.play(clips / "start workout.wav")
         time.sleep(8)
-        room.play(folder.parent / "no pain.wav")
+        room.play(clips / "no pain.wav")
         time.sleep(10)
         session = measure(server.pid, MEASURE_SECONDS)
         peak = memory_mb(server.pid, "VmHWM")
