@@ -6,13 +6,14 @@ Precedence, lowest first: defaults < config file < VOICECOACH_<FIELD> environmen
 import difflib
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import platformdirs
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from voicecoach import yamlfile
 from voicecoach.errors import UserError
+from voicecoach.speech.engines import Engine
 
 CONFIG_ENV = "VOICECOACH_CONFIG"
 ENV_PREFIX = "VOICECOACH_"
@@ -65,7 +66,7 @@ class Settings(BaseModel):
         min_length=1,
         description='routine that "start workout" runs (an id from `voicecoach routines`)',
     )
-    engine: Literal["auto", "pocketsphinx", "vosk"] = Field(
+    engine: Engine = Field(
         "auto",
         description="speech recogniser: auto (Vosk when a model is installed), pocketsphinx, vosk",
     )

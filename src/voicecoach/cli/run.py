@@ -12,6 +12,7 @@ from voicecoach.coach.events import CommandHeard, Event, Say
 from voicecoach.routines import load_library
 from voicecoach.settings import FIELDS, Settings, load_settings
 from voicecoach.speech.commands import command_for
+from voicecoach.speech.engines import ENGINES
 from voicecoach.workout import build_session, logged, open_history
 
 
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_setting_options(parser: argparse.ArgumentParser) -> None:
     """Options that override the config file (see `voicecoach config`)."""
-    parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"))
+    parser.add_argument("--engine", choices=ENGINES)
     parser.add_argument("--vosk-model", dest="vosk_model", metavar="DIR")
     parser.add_argument(
         "--second-opinion",

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from voicecoach.cli.run import add_setting_options, json_printer, settings_from, text_printer
+from voicecoach.speech.engines import ENGINES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="folder for the WAV and the transcript (default: %(default)s)",
     )
     demo.add_argument("--routine", default="five-strengthening")
-    demo.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"), default="pocketsphinx")
+    demo.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
     demo.add_argument(
         "--user-voice",
         default="piper",

@@ -1,12 +1,14 @@
 """Choosing a command recogniser: Vosk when a model is installed, PocketSphinx otherwise."""
 
 from pathlib import Path
+from typing import Literal, get_args
 
 from voicecoach.errors import UserError
 from voicecoach.speech.commands import SESSION, PhraseTable
 from voicecoach.speech.recognizer import Recognizer
 
-ENGINES = ("auto", "pocketsphinx", "vosk")
+Engine = Literal["auto", "pocketsphinx", "vosk"]
+ENGINES: tuple[str, ...] = get_args(Engine)
 
 
 def make_recognizer(
