@@ -1,4 +1,5 @@
-"""Speech that is not a command: real read speech, the coach's own lines, synthetic chatter."""
+"""Speech that is not a command: real read speech, short real phrases, the coach's own lines,
+synthetic chatter."""
 
 import json
 import subprocess
@@ -13,6 +14,10 @@ from bench.tts import Voice, render
 from voicecoach.speech.wavio import read_wav
 
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
+# alsa-utils' channel-test recordings: a person saying "Front left", "Rear center", "Noise"...
+# Short phrases said alone, as commands are: the segmenter's length and pause rules, which turn
+# away read sentences, cannot turn these away.
+ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
 ROUTINES = Path(__file__).resolve().parent.parent / "routines"
 SPEEDS = (1.0, 0.9, 1.1)  # speed perturbation triples the little real speech there is
 
@@ -47,6 +52,15 @@ def real_speech_clips() -> list[tuple[str, str, np.ndarray]]:
         for speed in SPEEDS:
             clips.append((path.stem, f"x{speed}", _speed(pcm, speed)))
     return clips
+
+
+def short_phrase_clips() -> list[tuple[str, str, np.ndarray]]:
+    """The short phrases of alsa-utils' speaker test, at three speeds ([] if not installed)."""
+    return [
+        (path.stem, f"x{speed}", _speed(read_wav(path), speed))
+        for path in sorted(ALSA_SOUNDS.glob("*.wav"))
+        for speed in SPEEDS
+    ]
 
 
 def real_speech_files() -> list[Path]:

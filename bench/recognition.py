@@ -77,6 +77,10 @@ def _streams(quick: bool, phrases: int) -> dict[str, Stream]:
     streams["real speech"] = build(
         "real speech", real[: 3 if phrases else None], seed=2, gap=(1, 3)
     )
+    if short := negatives.short_phrase_clips():
+        streams["short phrases"] = build(
+            "short phrases", short[: 3 if phrases else None], seed=5, gap=(1, 3)
+        )
     chatter = negatives.chatter_clips(voices)
     streams["chatter"] = build("chatter", chatter[: 2 if phrases else None], seed=3, gap=(1, 3))
     coach: list[tuple[str, str, object]] = []

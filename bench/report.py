@@ -62,6 +62,7 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
         "pink 10 dB": accuracy(by.get((system, "pink 10 dB", "commands"))),
         "pink 0 dB": accuracy(by.get((system, "pink 0 dB", "commands"))),
         "real": per_10_min([r for r in rows if r["kind"] == "real speech"]),
+        "short": per_10_min([r for r in rows if r["kind"] == "short phrases"]),
         "chatter": per_10_min([r for r in rows if r["kind"] == "chatter"]),
         "coach": float(sum(r["false_commands"] for r in rows if r["kind"] == "coach")),
         "coach guarded": _total([r.get("guarded_false") for r in rows if r["kind"] == "coach"]),
@@ -75,20 +76,22 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
 
 SUMMARY_HEADER = (
     "| system | acc clean | acc pink 10 dB | acc pink 0 dB | false/10 min real speech "
-    "| false/10 min chatter | coach-speech commands: recogniser / past the echo guard "
+    "| false/10 min short real phrases | false/10 min chatter "
+    "| coach-speech commands: recogniser / past the echo guard "
     "| latency p50 / p95 ms | RTF | peak RSS MB |"
 )
 
 
 def summary_table(results: list[dict]) -> str:
-    lines = [SUMMARY_HEADER, "|" + " --- |" * 10]
+    lines = [SUMMARY_HEADER, "|" + " --- |" * 11]
     for system in _systems(results):
         s = system_summary(results, system)
         latency = f"{_num(_ms(s['p50']), 0)} / {_num(_ms(s['p95']), 0)}"
         coach = f"{_num(s['coach'], 0)} / {_num(s['coach guarded'], 0)}"
         lines.append(
             f"| {system} | {_pct(s['clean'])} | {_pct(s['pink 10 dB'])} | {_pct(s['pink 0 dB'])} "
-            f"| {_num(s['real'])} | {_num(s['chatter'])} | {coach} | {latency} "
+            f"| {_num(s['real'])} | {_num(s['short'])} | {_num(s['chatter'])} | {coach} "
+            f"| {latency} "
             f"| {_num(s['rtf'], 3)} | {_num(s['rss'], 0)} |"
         )
     return "\n".join(lines)
@@ -102,21 +105,23 @@ def condition_table(results: list[dict]) -> str:
     by = _group(results)
     lines = [
         "| system | condition | accuracy | substitutions | misses | insertions "
-        "| false/10 min real speech | false/10 min chatter |",
-        "|" + " --- |" * 8,
+        "| false/10 min real speech | false/10 min short real phrases | false/10 min chatter |",
+        "|" + " --- |" * 9,
     ]
     for system in _systems(results):
         for condition in _conditions(results):
             c = by.get((system, condition, "commands"))
             if c is None:
                 continue
-            real = by.get((system, condition, "real speech"))
-            chat = by.get((system, condition, "chatter"))
+            negatives = [
+                by.get((system, condition, kind))
+                for kind in ("real speech", "short phrases", "chatter")
+            ]
             lines.append(
                 f"| {system} | {condition} | {_pct(accuracy(c))} | {c['substitutions']} "
                 f"| {c['misses']} | {c['false_commands']} "
-                f"| {_num(per_10_min([real] if real else []))} "
-                f"| {_num(per_10_min([chat] if chat else []))} |"
+                + "".join(f"| {_num(per_10_min([n] if n else []))} " for n in negatives)
+                + "|"
             )
     return "\n".join(lines)
 
@@ -138,6 +143,8 @@ def write(
         "1.5–4 s of silence between them",
         f"- real read speech (pocketsphinx-testdata, at 0.9/1.0/1.1x speed): "
         f"{minutes['real speech']:.1f} min per condition",
+        f'- short real phrases (alsa-utils\' speaker test: "Front left", "Rear center"..., '
+        f"at 0.9/1.0/1.1x speed): {minutes.get('short phrases', 0):.1f} min per condition",
         f"- synthetic chatter: {minutes['chatter']:.1f} min per condition; "
         f"coach's own speech (routine, espeak-ng and Piper): {minutes['coach']:.1f} min "
         "(clean and pink 10 dB)",

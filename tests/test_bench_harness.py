@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import noise, report, systems, tts
+from bench import negatives, noise, report, systems, tts
 from bench.evaluate import run
 from bench.streams import build
 
@@ -36,6 +36,16 @@ def test_streams_place_each_phrase_where_the_truth_says() -> None:
     assert loud > 1000 and abs(stream.audio[:8000].astype(float)).max() == 0
 
 
+@pytest.mark.skipif(
+    not negatives.ALSA_SOUNDS.is_dir(), reason="alsa-utils not installed (scripts/install --dev)"
+)
+def test_short_phrases_are_the_alsa_recordings_at_three_speeds() -> None:
+    recordings = sorted(negatives.ALSA_SOUNDS.glob("*.wav"))
+    clips = negatives.short_phrase_clips()
+    assert len(clips) == 3 * len(recordings) > 0
+    assert all(0.5 < len(pcm) / 16_000 < 3 for _, _, pcm in clips)
+
+
 def test_noise_is_mixed_at_the_asked_snr() -> None:
     clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
     stream = build("commands", clips, seed=0)
@@ -49,7 +59,8 @@ def test_noise_is_mixed_at_the_asked_snr() -> None:
 def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
     clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
     streams = {kind: build(kind, clips, seed=0) for kind in ("commands", "real speech")}
-    streams |= {kind: build(kind, clips[:1], seed=1) for kind in ("chatter", "coach")}
+    negative_kinds = ("short phrases", "chatter", "coach")
+    streams |= {kind: build(kind, clips[:1], seed=1) for kind in negative_kinds}
     results = []
     for condition in noise.CONDITIONS[:2]:
         for kind, stream in streams.items():
@@ -64,7 +75,7 @@ def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
     assert commands["cpu_seconds"] > 0 and commands["audio_seconds"] > 5
     report.write(results, streams, tmp_path, quick=True, seconds=1.0)
     text = (tmp_path / "recognition.md").read_text()
-    assert "| ps-default |" in text
+    assert "| ps-default |" in text and "short real phrases" in text
     assert (tmp_path / "recognition-accuracy.png").stat().st_size > 0
     assert (tmp_path / "recognition-latency.png").stat().st_size > 0
 
