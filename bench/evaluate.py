@@ -30,6 +30,7 @@ class Score:
     # The coach's own speech: false commands the live path's echo guard would still obey.
     guarded_false: int | None = None
     latencies: list[float] = field(default_factory=list)
+    by_voice: dict[str, list[int]] = field(default_factory=dict)  # voice -> [correct, said]
     errors: list[str] = field(default_factory=list)
     peak_rss_mb: float = 0.0
 
@@ -91,6 +92,8 @@ def _score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent
     used: set[int] = set()
     for truth in stream.placed:
         score.utterances += 1
+        tally = score.by_voice.setdefault(truth.voice, [0, 0])
+        tally[1] += 1
         match = next(
             (
                 i
@@ -109,6 +112,7 @@ def _score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent
         event, out_at = timed[match]
         if event.command == command_for(truth.text):
             score.correct += 1
+            tally[0] += 1
             score.latencies.append(out_at - truth.end)
         else:
             score.substitutions += 1

@@ -126,6 +126,20 @@ def condition_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def voice_table(results: list[dict], conditions: tuple[str, ...] = ("clean", "pink 10 dB")) -> str:
+    rows = [r for r in results if r["kind"] == "commands" and r["condition"] in conditions]
+    columns = [f"{r['system']}, {r['condition']}" for r in rows]
+    voices = sorted({voice for r in rows for voice in r.get("by_voice", {})})
+    lines = ["| voice | " + " | ".join(columns) + " |", "|" + " --- |" * (len(columns) + 1)]
+    for voice in voices:
+        cells = []
+        for r in rows:
+            correct, said = r["by_voice"].get(voice, (0, 0))
+            cells.append(_pct(correct / said if said else None))
+        lines.append(f"| {voice} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write(
     results: list[dict], streams: dict[str, Stream], out: Path, quick: bool, seconds: float
 ) -> None:
@@ -159,6 +173,10 @@ def write(
         "## Per condition",
         "",
         condition_table(results),
+        "",
+        "## Commands heard, by voice",
+        "",
+        voice_table(results),
         "",
         "![accuracy vs SNR](recognition-accuracy.png)",
         "![latency](recognition-latency.png)",

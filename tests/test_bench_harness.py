@@ -76,6 +76,7 @@ def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
     report.write(results, streams, tmp_path, quick=True, seconds=1.0)
     text = (tmp_path / "recognition.md").read_text()
     assert "| ps-default |" in text and "short real phrases" in text
+    assert f"| {VOICE.name} | " in text  # commands heard, by voice
     assert (tmp_path / "recognition-accuracy.png").stat().st_size > 0
     assert (tmp_path / "recognition-latency.png").stat().st_size > 0
 
