@@ -34,6 +34,7 @@ from voicecoach.speech.second_opinion import (
     ABSTAIN,
     SecondOpinion,
     SecondOpinionOptions,
+    Trust,
     available,
 )
 from voicecoach.speech.segmenter import FRAME, Segment, Segmenter, SegmenterConfig
@@ -59,6 +60,9 @@ class PocketSphinxOptions:
     # more readily. Commands in noise reach 12 to 24; of the benchmark's real speech, the
     # transcripts close enough to pass (<= 1.3 edits per phone) came no higher than 10.7.
     sure_margin: float = 12.0
+    # Below this far past verify_margin the decoder's command is weak, and the second opinion
+    # must back it closely (SecondOpinionOptions.agree_weak).
+    weak_margin: float = 2.0
     # A free transcription must back the command (None: the grammar decoder decides alone).
     second_opinion: SecondOpinionOptions | None = field(default_factory=SecondOpinionOptions)
     # bestpath off: its lattice search often loses the only path that reaches the grammar's end.
@@ -165,8 +169,7 @@ class PocketSphinxRecognizer:
             intent = None
         confidence = _confidence(score / max(frames, 1) * 1e4, margin)
         if self._second_opinion is not None:
-            sure = margin is not None and margin >= self.options.sure_margin
-            match = self._second_opinion.judge(segment, intent, sure)
+            match = self._second_opinion.judge(segment, intent, self._trust(margin))
             if match is None:
                 intent = None
             elif match is not ABSTAIN:
@@ -183,6 +186,13 @@ class PocketSphinxRecognizer:
             emitted_at=segment.emitted / SAMPLE_RATE,
             confidence=confidence,
         )
+
+    def _trust(self, margin: float | None) -> Trust:
+        if margin is None:  # no rival decoding to measure it against
+            return Trust.VERIFIED
+        if margin >= self.options.sure_margin:
+            return Trust.SURE
+        return Trust.WEAK if margin < self.options.weak_margin else Trust.VERIFIED
 
 
 def _confidence(per_frame: float, margin: float | None) -> float:
