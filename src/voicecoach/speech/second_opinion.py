@@ -56,9 +56,9 @@ class SecondOpinionOptions:
     agree_sure: float = 1.3
     # ... backs it when the decoder barely verified it. Short real phrases said alone ("Front
     # right.", "Side left.") were transcribed right and still came within 0.9 of a long phrase,
-    # mostly with a weak decoder. Measured over the whole benchmark (replayed segments): false
-    # commands 13.6 -> 8.5 per 10 min of real speech, substitutions 134 -> 87, for 0.5 points
-    # of clean commands and 1.3 at pink 10 dB; "too painful" is exempt (LENIENT) and unchanged.
+    # mostly with a weak decoder. Full benchmark: false commands on short real phrases 33.6 ->
+    # 19.2 per 10 min, substitutions 130 -> 81 over all conditions, for 0.5 points of clean
+    # commands and 1.0 at pink 10 dB; "too painful" is exempt (LENIENT).
     agree_weak: float = 0.5
     # Transcribe this long after the speech stopped, while the segmenter waits to be sure it
     # has (its hangover): the transcript is ready when the segment closes.
