@@ -46,21 +46,21 @@ CHATTER = (
 
 def real_speech_clips() -> list[tuple[str, str, np.ndarray]]:
     """Every recording of human speech in pocketsphinx-testdata, at three speeds."""
-    clips = []
-    for path in real_speech_files():
-        pcm = read_wav(path) if path.suffix == ".wav" else np.fromfile(path, "<i2")
-        for speed in SPEEDS:
-            clips.append((path.stem, f"x{speed}", _speed(pcm, speed)))
-    return clips
+    return _at_speeds(real_speech_files())
 
 
 def short_phrase_clips() -> list[tuple[str, str, np.ndarray]]:
     """The short phrases of alsa-utils' speaker test, at three speeds ([] if not installed)."""
-    return [
-        (path.stem, f"x{speed}", _speed(read_wav(path), speed))
-        for path in sorted(ALSA_SOUNDS.glob("*.wav"))
-        for speed in SPEEDS
-    ]
+    return _at_speeds(sorted(ALSA_SOUNDS.glob("*.wav")))
+
+
+def _at_speeds(paths: list[Path]) -> list[tuple[str, str, np.ndarray]]:
+    """Each recording (WAV, or raw 16 kHz int16), read once, at each of SPEEDS."""
+    clips = []
+    for path in paths:
+        pcm = read_wav(path) if path.suffix == ".wav" else np.fromfile(path, "<i2")
+        clips += [(path.stem, f"x{speed}", _speed(pcm, speed)) for speed in SPEEDS]
+    return clips
 
 
 def real_speech_files() -> list[Path]:
