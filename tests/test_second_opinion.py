@@ -181,38 +181,32 @@ def test_a_phrase_repeated_until_cut_off_is_the_phrase() -> None:
     assert second_opinion.once("Do you think what?") == "Do you think what?"
 
 
+def judged(
+    monkeypatch: pytest.MonkeyPatch, heard: str, proposed: str, trust: Trust = Trust.VERIFIED
+) -> str | None:
+    """The intent the second opinion lets stand when Moonshine wrote `heard` (a transcript it
+    wrote in the benchmark, faked here so the rule is tested apart from the model)."""
+    monkeypatch.setattr(second_opinion, "transcribe", lambda pcm: [heard])
+    match = SecondOpinion(SESSION).judge(segment(np.zeros(1600, np.int16)), proposed, trust)
+    return match.intent if match else None
+
+
 def test_a_sure_decoder_or_a_pain_command_needs_less_backing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Moonshine on Piper's "skip exercise" in pink noise at 10 dB, and on a "too painful": the
     decoder had both right. A transcript this far off vetoes an ordinary command, not these."""
-    opinion = SecondOpinion(SESSION)
-    quiet = segment(np.zeros(1600, np.int16))
-
-    def verdict(heard: str, proposed: str, trust: Trust = Trust.VERIFIED) -> str | None:
-        monkeypatch.setattr(second_opinion, "transcribe", lambda pcm: [heard])
-        match = opinion.judge(quiet, proposed, trust)
-        return match.intent if match else None
-
-    assert verdict("Let's get back to our size.", "skip") is None
-    assert verdict("Let's get back to our size.", "skip", Trust.SURE) == "skip"
-    assert verdict("Do you think what?", "pain") == "pain"
-    assert verdict("Do you think what?", "pain", Trust.WEAK) == "pain"
-    assert verdict("Seven of clubs.", "repeat") is None  # real speech, decoder not sure
-    assert verdict("Four queen of gloves.", "slower", Trust.SURE) is None  # too far off
+    assert judged(monkeypatch, "Let's get back to our size.", "skip") is None
+    assert judged(monkeypatch, "Let's get back to our size.", "skip", Trust.SURE) == "skip"
+    assert judged(monkeypatch, "Do you think what?", "pain") == "pain"
+    assert judged(monkeypatch, "Do you think what?", "pain", Trust.WEAK) == "pain"
+    assert judged(monkeypatch, "Seven of clubs.", "repeat") is None  # real speech, not sure
+    assert judged(monkeypatch, "Four queen of gloves.", "slower", Trust.SURE) is None  # too far
 
 
 def test_a_barely_verified_command_needs_close_backing(monkeypatch: pytest.MonkeyPatch) -> None:
     """alsa-utils' recording "Front right", which the decoder heard as "next exercise" with
     a weak margin: Moonshine had it right, 0.83 phone edits per phone from the phrase."""
-    opinion = SecondOpinion(SESSION)
-    quiet = segment(np.zeros(1600, np.int16))
-
-    def verdict(heard: str, trust: Trust) -> str | None:
-        monkeypatch.setattr(second_opinion, "transcribe", lambda pcm: [heard])
-        match = opinion.judge(quiet, "next", trust)
-        return match.intent if match else None
-
-    assert verdict("Front right.", Trust.VERIFIED) == "next"
-    assert verdict("Front right.", Trust.WEAK) is None
-    assert verdict("The next.", Trust.WEAK) == "next"  # a command said less clearly
+    assert judged(monkeypatch, "Front right.", "next", Trust.VERIFIED) == "next"
+    assert judged(monkeypatch, "Front right.", "next", Trust.WEAK) is None
+    assert judged(monkeypatch, "The next.", "next", Trust.WEAK) == "next"  # said less clearly
