@@ -129,7 +129,7 @@ def condition_table(results: list[dict]) -> str:
 def voice_table(results: list[dict], conditions: tuple[str, ...] = ("clean", "pink 10 dB")) -> str:
     rows = [r for r in results if r["kind"] == "commands" and r["condition"] in conditions]
     columns = [f"{r['system']}, {r['condition']}" for r in rows]
-    voices = sorted({voice for r in rows for voice in r.get("by_voice", {})})
+    voices = sorted({voice for r in rows for voice in r["by_voice"]})
     lines = ["| voice | " + " | ".join(columns) + " |", "|" + " --- |" * (len(columns) + 1)]
     for voice in voices:
         cells = []
