@@ -210,3 +210,55 @@ def test_a_barely_verified_command_needs_close_backing(monkeypatch: pytest.Monke
     assert judged(monkeypatch, "Front right.", "next", Trust.VERIFIED) == "next"
     assert judged(monkeypatch, "Front right.", "next", Trust.WEAK) is None
     assert judged(monkeypatch, "The next.", "next", Trust.WEAK) == "next"  # said less clearly
+
+
+def test_unsuppressed_audio_is_heard_when_the_suppressed_gives_no_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Transcripts Moonshine wrote for espeak's Scottish "skip": "Scam." after noise
+    suppression; faked here, told apart by the audio they are given."""
+    suppressed, unsuppressed = np.zeros(1600, np.int16), np.ones(1600, np.int16)
+    heard: list[str] = []
+
+    def transcribe(pcm: np.ndarray) -> list[str]:
+        heard.append("Scam." if pcm is suppressed else "Skip.")
+        return heard[-1:]
+
+    monkeypatch.setattr(second_opinion, "transcribe", transcribe)
+    opinion = SecondOpinion(SESSION)
+    match = opinion.judge(segment(suppressed), None, Trust.VERIFIED, unsuppressed)
+    assert match is not None and match.intent == "skip"
+    assert heard == ["Scam.", "Skip."]
+    heard.clear()
+    assert opinion.judge(segment(unsuppressed), "skip", Trust.VERIFIED, suppressed) is not None
+    assert heard == ["Skip."]  # a command on the first hearing: no second
+
+
+@needs_espeak
+def test_the_recogniser_keeps_the_unsuppressed_audio_of_each_segment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    given: list[tuple[Segment, np.ndarray | None]] = []
+
+    def judge(
+        self: SecondOpinion,
+        segment: Segment,
+        proposed: str | None,
+        trust: Trust = Trust.VERIFIED,
+        unsuppressed: np.ndarray | None = None,
+    ) -> None:
+        given.append((segment, unsuppressed))
+
+    monkeypatch.setattr(SecondOpinion, "judge", judge)
+    phrase = espeak("pause", tmp_path / "pause.wav")
+    silence = np.zeros(16_000, np.int16)
+    pcm = np.concatenate([silence, phrase, silence, silence, phrase, silence])
+    pcm = (pcm + np.random.default_rng(1).normal(0, 300, len(pcm))).astype(np.int16)
+    recognizer = PocketSphinxRecognizer()
+    for i in range(0, len(pcm), 1600):
+        recognizer.feed(pcm[i : i + 1600])
+    assert len(given) == 2
+    for seg, unsuppressed in given:
+        assert unsuppressed is not None
+        assert np.array_equal(unsuppressed, pcm[seg.start : seg.start + len(seg.audio)])
+        assert not np.array_equal(unsuppressed, seg.audio)  # that one was suppressed

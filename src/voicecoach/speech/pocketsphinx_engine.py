@@ -6,7 +6,8 @@ Rejection layers (each measured by `python -m bench.recognition`):
   3. verification: the command's decoding must beat a rival decoding of the same audio (any run
      of frequent words, or a free phone loop) by a margin per frame;
   4. a second opinion: a free transcription of the segment must sound like the command
-     (`second_opinion`), which also rescues commands the margin turned away.
+     (`second_opinion`), which also rescues commands the margin turned away; it hears the
+     segment before noise suppression too, when the suppressed audio gives no command.
 Both decoders work through a segment while it is spoken, so only its last frames remain to be
 decoded when it ends: latency is the segmenter's hangover plus a few milliseconds.
 
@@ -86,11 +87,13 @@ class PocketSphinxRecognizer:
             self._second_opinion = SecondOpinion(table, self.options.second_opinion)
         self.rejected: list[tuple[Segment, str, float]] = []  # for the benchmark's diagnostics
         self._pending = np.zeros(0, np.int16)
+        self._unsuppressed = _Recent(_longest_segment(self.options.segmenter))
         self._in_utterance = False
         self._last_end = -(10**9)  # sample where the previous segment's speech ended
 
     def feed(self, pcm: np.ndarray) -> list[CommandEvent]:
         if self._denoiser is not None:
+            self._unsuppressed.add(pcm)
             pcm = self._denoiser.process(pcm)
         self._pending = np.concatenate([self._pending, np.asarray(pcm, np.int16).ravel()])
         events = []
@@ -115,6 +118,7 @@ class PocketSphinxRecognizer:
         if self._second_opinion is not None:
             self._second_opinion.reset()
         self._pending = np.zeros(0, np.int16)
+        self._unsuppressed = _Recent(self._unsuppressed.size)
         self._drop_utterance()
         self._last_end = -(10**9)
 
@@ -169,7 +173,8 @@ class PocketSphinxRecognizer:
             intent = None
         confidence = _confidence(score / max(frames, 1) * 1e4, margin)
         if self._second_opinion is not None:
-            match = self._second_opinion.judge(segment, intent, self._trust(margin))
+            unsuppressed = self._unsuppressed.get(segment.start, len(segment.audio))
+            match = self._second_opinion.judge(segment, intent, self._trust(margin), unsuppressed)
             if match is None:
                 intent = None
             elif match is not ABSTAIN:
@@ -193,6 +198,34 @@ class PocketSphinxRecognizer:
         if margin >= self.options.sure_margin:
             return Trust.SURE
         return Trust.WEAK if margin < self.options.weak_margin else Trust.VERIFIED
+
+
+class _Recent:
+    """The last `size` samples of a stream, to be cut out again by their place in it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._audio = np.zeros(0, np.int16)
+        self._end = 0  # samples added so far
+
+    def add(self, pcm: np.ndarray) -> None:
+        pcm = np.asarray(pcm, np.int16).ravel()
+        self._audio = np.concatenate([self._audio, pcm])[-self.size :]
+        self._end += len(pcm)
+
+    def get(self, start: int, length: int) -> np.ndarray | None:
+        """Samples start..start+length of the stream; None when none were added or they are
+        no longer kept."""
+        first = self._end - len(self._audio)
+        if length == 0 or start < first or start + length > self._end:
+            return None
+        return self._audio[start - first : start - first + length]
+
+
+def _longest_segment(config: SegmenterConfig) -> int:
+    """Samples in the longest segment a command can come from, with room to spare."""
+    seconds = config.preroll + config.max_speech + config.hangover + 1.0
+    return int(seconds * SAMPLE_RATE)
 
 
 def _confidence(per_frame: float, margin: float | None) -> float:
