@@ -62,8 +62,9 @@ class PocketSphinxOptions:
     # transcripts close enough to pass (<= 1.3 edits per phone) came no higher than 10.7.
     sure_margin: float = 12.0
     # Below this far past verify_margin the decoder's command is weak, and the second opinion
-    # must back it closely (SecondOpinionOptions.agree_weak).
-    weak_margin: float = 2.0
+    # must back it closely (SecondOpinionOptions.agree_weak). Real phrases that became false
+    # commands ("Front left." as "end workout") had margins of 2 to 6.
+    weak_margin: float = 5.0
     # A free transcription must back the command (None: the grammar decoder decides alone).
     second_opinion: SecondOpinionOptions | None = field(default_factory=SecondOpinionOptions)
     # bestpath off: its lattice search often loses the only path that reaches the grammar's end.

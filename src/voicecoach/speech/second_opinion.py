@@ -58,10 +58,10 @@ class SecondOpinionOptions:
     agree_sure: float = 1.3
     # ... backs it when the decoder barely verified it. Short real phrases said alone ("Front
     # right.", "Side left.") were transcribed right and still came within 0.9 of a long phrase,
-    # mostly with a weak decoder. Full benchmark: false commands on short real phrases 33.6 ->
-    # 19.2 per 10 min, substitutions 130 -> 81 over all conditions, for 0.5 points of clean
-    # commands and 1.0 at pink 10 dB; "too painful" is exempt (LENIENT).
-    agree_weak: float = 0.5
+    # mostly with a weak decoder. "Too painful" is exempt (LENIENT). Chosen with
+    # PocketSphinxOptions.weak_margin by replaying logged segments, then the full benchmark
+    # (README, second opinion).
+    agree_weak: float = 0.6
     # Transcribe this long after the speech stopped, while the segmenter waits to be sure it
     # has (its hangover): the transcript is ready when the segment closes.
     early: float = 0.1
