@@ -103,6 +103,7 @@ class SecondOpinion:
         else:
             self.heard = transcribe(segment.audio)
         verdict = self._verdict(proposed, trust)
+        # ABSTAIN leaves the decoder's verdict standing: a command only if it proposed one.
         gave_command = verdict is not None and (verdict is not ABSTAIN or proposed is not None)
         if gave_command or unsuppressed is None:
             return verdict
