@@ -1,6 +1,8 @@
 """The second opinion: Moonshine's free transcript of a segment, matched to the table by sound.
 
-Real engine on real (synthetic-voice and recorded) audio; nothing is faked.
+Real engine on real (synthetic-voice and recorded) audio. Tests of the rule itself set
+Moonshine's transcript by hand, to one it wrote in the benchmark, so the rule is tested apart from
+the model.
 """
 
 import shutil
@@ -220,11 +222,11 @@ def test_unsuppressed_audio_is_heard_when_the_suppressed_gives_no_command(
     suppressed, unsuppressed = np.zeros(1600, np.int16), np.ones(1600, np.int16)
     heard: list[str] = []
 
-    def transcribe(pcm: np.ndarray) -> list[str]:
+    def fake_transcribe(pcm: np.ndarray) -> list[str]:
         heard.append("Scam." if pcm is suppressed else "Skip.")
         return heard[-1:]
 
-    monkeypatch.setattr(second_opinion, "transcribe", transcribe)
+    monkeypatch.setattr(second_opinion, "transcribe", fake_transcribe)
     opinion = SecondOpinion(SESSION)
     match = opinion.judge(segment(suppressed), None, Trust.VERIFIED, unsuppressed)
     assert match is not None and match.intent == "skip"
@@ -238,6 +240,7 @@ def test_unsuppressed_audio_is_heard_when_the_suppressed_gives_no_command(
 def test_the_recogniser_keeps_the_unsuppressed_audio_of_each_segment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """Real audio, suppressor and decoders; `judge` is replaced only to see what it is given."""
     given: list[tuple[Segment, np.ndarray | None]] = []
 
     def judge(
