@@ -141,7 +141,7 @@ def test_unplugging_a_device_pauses_and_replugging_resumes(room, device):
 
 @pytest.mark.xfail(
     reason="barge-in over continuous coach speech: the segmenter sees one long mixed segment "
-    "and rejects it as conversation; needs a VAD on the energy above the predicted echo",
+    "and rejects it as conversation; echo cancellation tried (README, known gaps)",
     strict=False,
 )
 def test_too_painful_said_over_the_coach_reading_instructions(room, spoken):
