@@ -161,6 +161,10 @@ def test_queued_lines_play_one_after_another(room: PulseRoom) -> None:
     assert [p.text for p in played] == ["first", "second", "third"]
     assert all(0.55 < p.end - p.start < 0.65 for p in played)
     assert all(0 <= b.start - a.end < 0.05 for a, b in pairwise(played))
+    # ... on one stream: one timeline, which the echo canceller can line up once for all three.
+    span = round((played[-1].end - played[0].start) * SAMPLE_RATE)
+    timelines = out.played_audio(played[0].start, span).timelines
+    assert len(set(timelines[timelines > 0].tolist())) == 1
 
 
 @pytest.mark.audio

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.audio
 
 
 class LiveRun:
-    def __init__(self, routine: str) -> None:
+    def __init__(self, routine: str, echo_cancel: bool = False) -> None:
         library = mini_library()
         voice = VoiceCache(make_speaker())
         self.session = Session(library, library.routines[routine], voice.seconds,
@@ -41,7 +41,7 @@ class LiveRun:
         self.events: list[Event] = []
         self.output = SoundDeviceOutput()
         self.coach = LiveCoach(self.session, make_recognizer("pocketsphinx"), voice, self.output,
-                               Microphone, self.events.append)  # fmt: skip
+                               Microphone, self.events.append, echo_cancel=echo_cancel)  # fmt: skip
         self.thread = threading.Thread(target=self.coach.run, daemon=True)
 
     def __enter__(self) -> "LiveRun":
@@ -139,12 +139,25 @@ def test_unplugging_a_device_pauses_and_replugging_resumes(room, device):
     assert run.from_devices() == ["pause", "resume"]
 
 
-@pytest.mark.xfail(
-    reason="barge-in over continuous coach speech: the segmenter sees one long mixed segment "
-    "and rejects it as conversation; echo cancellation tried (README, known gaps)",
+AS_IT_COMES = pytest.mark.xfail(
+    reason="without echo cancellation the segmenter sees the person and the coach as one long "
+    "segment and rejects it as conversation (README, known gaps)",
     strict=False,
 )
-def test_too_painful_said_over_the_coach_reading_instructions(room, spoken):
-    with LiveRun("quick") as run:
+CANCELLED = pytest.mark.xfail(
+    reason="with echo cancellation (experimental) heard in 6 of 8 runs (README, known gaps)",
+    strict=False,
+)
+
+
+@pytest.mark.parametrize(
+    "echo_cancel",
+    [pytest.param(False, marks=AS_IT_COMES), pytest.param(True, marks=CANCELLED)],
+    ids=["as-it-comes", "cancelled"],
+)
+def test_too_painful_said_over_the_coach_reading_instructions(room, spoken, echo_cancel):
+    with LiveRun("quick", echo_cancel) as run:
         assert run.wait_for(lambda e: len(e) > 6 and run.session.state == State.SPEAKING, 30)
         say(room, run, spoken("too painful"), "pain")
+        heard = run.heard()
+    assert heard == ["pain"], run.story()

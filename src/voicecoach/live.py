@@ -26,6 +26,7 @@ from voicecoach.speech.audio import (
     refresh_devices,
 )
 from voicecoach.speech.echo import EchoGuard
+from voicecoach.speech.echo_cancel import make_canceller
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent, Recognizer
 from voicecoach.speech.speakers import Speaker, make_speaker
 from voicecoach.workout import build_session, logged
@@ -87,6 +88,7 @@ class LiveCoach:
         open_microphone: Callable[[], Microphone],
         on_event: Callable[[Event], None] = lambda event: None,
         clock: Clock | None = None,
+        echo_cancel: bool = False,
     ) -> None:
         self.session = session
         self.recognizer = recognizer
@@ -94,6 +96,7 @@ class LiveCoach:
         self.output = output
         self.open_microphone = open_microphone
         self.on_event = on_event
+        self.cancel_echo = make_canceller(echo_cancel, output.played_audio)
         self.guard = EchoGuard(output)
         self.driver = Driver(session, clock or RealClock(), self._deliver)
         self._stopping = threading.Event()
@@ -176,7 +179,9 @@ class LiveCoach:
         for block in mic:
             if self._stopping.is_set():
                 return
-            self.guard.hear(block, mic.monotonic_at((mic.samples - len(block)) / SAMPLE_RATE))
+            start = mic.monotonic_at((mic.samples - len(block)) / SAMPLE_RATE)
+            block = self.cancel_echo(block, start)
+            self.guard.hear(block, start)
             for heard in self.recognizer.feed(block):
                 if self.guard.is_echo(heard, mic.monotonic_at):
                     self.ignored.append(heard)
@@ -228,6 +233,7 @@ def coach_live(
         coach = LiveCoach(
             session, recognizer, voice, output,
             lambda: Microphone(settings.input_device), on_event,
+            echo_cancel=settings.echo_cancel,
         )  # fmt: skip
         started(coach)
         coach.run()

@@ -75,6 +75,11 @@ class Settings(BaseModel):
         description="PocketSphinx: check each command against a transcript (Moonshine); far "
         "fewer false commands, for about 220 MB more memory",
     )
+    echo_cancel: bool = Field(
+        False,
+        description="experimental: take the coach's own voice out of the microphone's audio, so "
+        "that commands said over it are heard (WebRTC's echo canceller)",
+    )
     vosk_model: OptionalPath = Field(
         None, description="Vosk model folder (empty: look in the usual places)"
     )

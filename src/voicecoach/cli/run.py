@@ -53,6 +53,12 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         help="PocketSphinx: check commands against a transcript (default: config, on)",
     )
+    parser.add_argument(
+        "--echo-cancel",
+        dest="echo_cancel",
+        action=argparse.BooleanOptionalAction,
+        help="experimental: cancel the coach's voice at the microphone (default: config, off)",
+    )
     parser.add_argument("--voice", help="espeak, espeak:VOICENAME or piper")
     parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
     parser.add_argument("--volume", type=float)

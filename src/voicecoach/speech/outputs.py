@@ -9,6 +9,7 @@ import math
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -57,6 +58,18 @@ class Levels(NamedTuple):
     pieces: np.ndarray
 
 
+class PlayedAudio(NamedTuple):
+    """Played audio at 16 kHz, and the timeline each sample was played on (0 where none).
+
+    A timeline is audio that went to the device without a break (one stream, no underrun): its
+    samples keep their places against each other to the sample, while a new timeline may be
+    placed a few milliseconds off.
+    """
+
+    samples: np.ndarray  # int16
+    timelines: np.ndarray  # int
+
+
 class AudioOutput(Protocol):
     def play(self, pcm: np.ndarray, rate: int, text: str = "", at: float | None = None) -> None:
         """Queue an utterance after any already queued. `at`: session seconds (file outputs)."""
@@ -83,6 +96,11 @@ class AudioOutput(Protocol):
         """The frames played from `start` to `end`."""
         ...
 
+    def played_audio(self, start: float, samples: int) -> PlayedAudio:
+        """What was handed to the device from `start` on, `samples` long at 16 kHz (silence
+        where nothing)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -91,15 +109,20 @@ class _Record:
 
     The frame levels are the echo guard's reference: they are logged as each block goes to the
     device, so a block that reached it late (an underrun) is placed where it was really heard.
+    The audio (at 16 kHz) is the echo canceller's reference, logged when it was handed to the
+    device: the canceller finds the delay to the microphone itself, and needs the reference
+    before the echo.
     """
 
-    def __init__(self, keep_seconds: float = 120.0) -> None:
+    def __init__(self, keep_seconds: float = 120.0, keep_audio_seconds: float = 10.0) -> None:
         self._items: list[Played] = []
         self._times: list[float] = []
         self._powers: list[float] = []
         self._pieces: list[int] = []
         self._piece_count = 0
         self._keep = round(keep_seconds / FRAME_SECONDS)
+        self._audio: deque[tuple[float, np.ndarray, int]] = deque()  # (start, 16 kHz, timeline)
+        self._keep_audio = keep_audio_seconds
         self._lock = threading.Lock()
 
     def new_piece(self) -> int:
@@ -119,11 +142,36 @@ class _Record:
                 del self._times[: -self._keep], self._powers[: -self._keep]
                 del self._pieces[: -self._keep]
 
+    def add_audio(self, start: float, audio: np.ndarray, timeline: int = 1) -> None:
+        """Audio at 16 kHz handed to the device at `start`, on `timeline` (see PlayedAudio)."""
+        with self._lock:
+            self._audio.append((start, audio, timeline))
+            while self._audio[0][0] < start - self._keep_audio:
+                self._audio.popleft()
+
     def forget_after(self, t: float) -> None:
         """Audio queued for later than `t` was dropped (cut off): it was never heard."""
         with self._lock:
             keep = bisect.bisect_right(self._times, t)
             del self._times[keep:], self._powers[keep:], self._pieces[keep:]
+            while self._audio and self._audio[-1][0] > t:
+                self._audio.pop()
+            if self._audio:
+                begun, audio, timeline = self._audio[-1]
+                kept = audio[: max(0, round((t - begun) * SAMPLE_RATE))]
+                self._audio[-1] = (begun, kept, timeline)
+
+    def played_audio(self, start: float, samples: int) -> PlayedAudio:
+        result = PlayedAudio(np.zeros(samples, np.int16), np.zeros(samples, int))
+        with self._lock:
+            chunks = list(self._audio)
+        for begun, audio, timeline in chunks:
+            offset = round((begun - start) * SAMPLE_RATE)
+            first, last = max(offset, 0), min(offset + len(audio), samples)
+            if first < last:
+                result.samples[first:last] = audio[first - offset : last - offset]
+                result.timelines[first:last] = timeline
+        return result
 
     def levels(self, start: float, end: float) -> Levels:
         with self._lock:
@@ -169,25 +217,43 @@ class _Recorded:
     def levels(self, start: float, end: float) -> Levels:
         return self._record.levels(start, end)
 
+    def played_audio(self, start: float, samples: int) -> PlayedAudio:
+        return self._record.played_audio(start, samples)
+
 
 @dataclass
 class _Utterance:
     pcm: np.ndarray  # float32 at the device rate
     text: str
     generation: int
+    pcm_16k: np.ndarray  # int16: the same audio at the microphone's rate
     position: int = 0
-    heard_at: float = math.nan  # time.monotonic() when the next block written will be heard
-    piece: int = 0  # of the output's levels record
     record_index: int = -1
     ends_at: float = math.inf  # time.monotonic() when its last sample will have been heard
+    done: bool = False  # counted off the pending ones
+
+
+@dataclass
+class _Stream:
+    """An open output stream, and the utterance it is playing (None: silence)."""
+
+    current: _Utterance | None = None
+    following: _Utterance | None = None  # played as soon as `current` is all written
+    heard_at: float = math.nan  # time.monotonic() when the next block written will be heard
+    delay: float = 0.0  # seconds from handing a block to the device to its being heard
+    piece: int = 0  # of the output's levels record
     fed_at: float = 0.0  # time.monotonic() of the last callback (or of the stream's start)
 
 
 class SoundDeviceOutput(_Recorded):
     """Speech through a sounddevice OutputStream, played in the background one utterance at a time.
 
-    Each utterance gets its own stream, so stop() can abort it (PortAudio drops what is buffered)
-    and no stream is open between utterances (devices can be refreshed then).
+    Lines that follow each other within `keep_open` seconds play on one stream, with silence
+    between them: its timeline runs on unbroken, and the echo canceller needs its reference
+    lined up with the echo to the sample (a new stream starts a few milliseconds off, and the
+    sound server's clock drifts from the system's). stop() aborts the stream (PortAudio drops
+    what is buffered), and after `keep_open` seconds of silence it is closed, so that devices
+    can be refreshed.
     played() and levels() times are time.monotonic(): start when the first sample reaches the
     device's output, end when the last did (or when cut off).
     The stream buffers `latency` seconds: small enough to cut off at once, large enough that a
@@ -200,8 +266,10 @@ class SoundDeviceOutput(_Recorded):
         block_seconds: float = FRAME_SECONDS,
         stall_seconds: float = STALL_SECONDS,
         latency: float | str = "low",
+        keep_open: float = 5.0,
     ) -> None:
         self.device = device
+        self.keep_open = keep_open
         self.latency = latency
         self.stall_seconds = stall_seconds
         self.rate = int(sd.query_devices(check_device(device, "output"))["default_samplerate"])
@@ -226,9 +294,10 @@ class SoundDeviceOutput(_Recorded):
         samples = np.asarray(pcm, np.float32) / 32768
         if rate != self.rate:
             samples = soxr.resample(samples, rate, self.rate).astype(np.float32)
+        pcm_16k = resample(pcm, rate, SAMPLE_RATE)
         with self._idle:
             self._pending += 1
-            self._queue.put(_Utterance(samples, text, self._generation))
+            self._queue.put(_Utterance(samples, text, self._generation, pcm_16k))
 
     def stop(self, at: float | None = None) -> None:
         with self._idle:
@@ -251,72 +320,143 @@ class SoundDeviceOutput(_Recorded):
 
     def _run(self) -> None:
         while (utterance := self._queue.get()) is not None:
-            with self._idle:
-                stale = utterance.generation != self._generation
-                if not stale:
-                    self._cut.clear()
-            if not stale:
-                try:
-                    self._play(utterance)
-                    self.error = None
-                except UserError as error:
-                    self.error = error
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
+            self._play_stream(utterance)
 
-    def _play(self, utterance: _Utterance) -> None:
+    def _play_stream(self, first: _Utterance) -> None:
+        """Play `first`, then every utterance queued before the one playing ends or within
+        `keep_open` seconds of it, on one stream; until stop() cuts in or the device fails."""
+        stream = _Stream(fed_at=time.monotonic())
         settings = dict(
             samplerate=self.rate,
             channels=1,
             dtype="float32",
             latency=self.latency,
             blocksize=round(self.rate * self.block_seconds),
-            callback=partial(self._callback, utterance),
+            callback=partial(self._callback, stream),
         )
-        utterance.fed_at = time.monotonic()
+        utterance: _Utterance | None = first
         try:
             with open_stream(sd.OutputStream, "output", self.device, **settings):
-                self._wait_played(utterance)
+                while utterance is not None:
+                    utterance = self._play_on(stream, utterance)
+                    if utterance is None and not self._cut.is_set():
+                        utterance = self._next(stream, timeout=self.keep_open)
+        except UserError as error:
+            self.error = error
+            for left in (utterance, stream.current, stream.following):
+                if left is not None and not left.done:  # done: counted once already
+                    self._count_done(left)
+            stream.current = stream.following = None
+
+    def _play_on(self, stream: _Stream, utterance: _Utterance) -> _Utterance | None:
+        """Play one utterance on the open stream and count it done however that ends. Once it
+        is all written, the next one queued (if any) is handed to the stream to follow it
+        without a gap, and returned."""
+        following = None
+        try:
+            with self._idle:
+                stale = utterance.generation != self._generation
+                if not stale:
+                    self._cut.clear()
+            if not stale:
+                if stream.current is not utterance and stream.following is not utterance:
+                    stream.current = utterance
+                self._wait(stream, utterance, heard=False)
+                if not self._cut.is_set():
+                    following = self._next(stream, timeout=0)
+                self._wait(stream, utterance, heard=True)
+                self.error = None
         finally:
+            if stream.current is utterance:
+                stream.current = None
+            if self._cut.is_set() and following is not None:
+                stream.following = None
+                self._count_done(following)
+                following = None
             # Cut off or lost: it ended now, not when it would have. Its levels stay: what was
             # already handed to the sound server may still be heard (PulseAudio plays it out).
             if utterance.record_index >= 0:
                 self._record.end(utterance.record_index, min(utterance.ends_at, time.monotonic()))
+            self._count_done(utterance)
+        return following
+
+    def _next(self, stream: _Stream, timeout: float) -> _Utterance | None:
+        """The next utterance queued within `timeout` seconds, handed to the stream to follow
+        the one playing; None if none comes (or close() does)."""
+        while True:
+            try:
+                utterance = (
+                    self._queue.get(timeout=timeout) if timeout else self._queue.get_nowait()
+                )
+            except queue.Empty:
+                return None
+            if utterance is None:
+                self._queue.put(None)  # close(): _run ends on it
+                return None
+            with self._idle:
+                stale = utterance.generation != self._generation
+            if not stale:
+                stream.following = utterance
+                return utterance
+            self._count_done(utterance)
+
+    def _count_done(self, utterance: _Utterance) -> None:
+        utterance.done = True
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
 
     def _callback(
-        self, utterance: _Utterance, out: np.ndarray, frames: int, when: Any, status: Any
+        self, stream: _Stream, out: np.ndarray, frames: int, when: Any, status: Any
     ) -> None:
-        # Silence follows the last sample until _play aborts the stream: letting PortAudio
-        # drain instead (CallbackStop) takes seconds through ALSA's pulse plugin.
+        # Silence fills the stream between lines and after the last until it is closed (aborted):
+        # letting PortAudio drain instead (CallbackStop) takes seconds through ALSA's pulse plugin.
         # The device's timestamps jitter by tens of ms through PulseAudio: the blocks' times are
         # counted on from the first one, and the echo guard corrects each piece by its echo.
-        utterance.fed_at = time.monotonic()
-        if utterance.record_index < 0:
-            delay = max(0.0, when.outputBufferDacTime - when.currentTime)
-            utterance.heard_at = utterance.fed_at + delay
-            start = Played(utterance.text, utterance.heard_at, math.inf)
-            utterance.record_index = self._record.add(start)
-            utterance.piece = self._record.new_piece()
+        stream.fed_at = time.monotonic()
+        if math.isnan(stream.heard_at):
+            stream.delay = max(0.0, when.outputBufferDacTime - when.currentTime)
+            stream.heard_at = stream.fed_at + stream.delay
+            stream.piece = self._record.new_piece()
         elif status.output_underflow:  # the device ran dry: what follows is late by some amount
-            utterance.piece = self._record.new_piece()
-        chunk = utterance.pcm[utterance.position : utterance.position + frames]
-        utterance.position += len(chunk)
+            stream.piece = self._record.new_piece()
+        chunk = self._next_chunk(stream, frames)
         out[: len(chunk), 0] = chunk
         out[len(chunk) :] = 0
-        if len(chunk):
-            powers = frame_powers(chunk * 32768, self.rate)
-            self._record.add_levels(utterance.piece, utterance.heard_at, powers)
-        if len(chunk) < frames and utterance.ends_at == math.inf:
-            utterance.ends_at = utterance.heard_at + len(chunk) / self.rate
-        utterance.heard_at += frames / self.rate
+        stream.heard_at += frames / self.rate
 
-    def _wait_played(self, utterance: _Utterance) -> None:
-        """Wait until the last sample has been heard or stop() cuts in."""
-        while (left := utterance.ends_at - time.monotonic()) > 0:
-            if self._cut.wait(min(left, 0.01)):
+    def _next_chunk(self, stream: _Stream, frames: int) -> np.ndarray:
+        """Up to `frames` samples of the utterance playing, logged in the record as heard."""
+        utterance = stream.current
+        if (utterance is None or utterance.ends_at < math.inf) and stream.following is not None:
+            utterance = stream.current = stream.following
+            stream.following = None
+        if utterance is None or utterance.ends_at < math.inf:
+            return np.zeros(0, np.float32)
+        if utterance.record_index < 0:
+            start = Played(utterance.text, stream.heard_at, math.inf)
+            utterance.record_index = self._record.add(start)
+        begun = utterance.position
+        chunk = utterance.pcm[begun : begun + frames]
+        utterance.position += len(chunk)
+        if len(chunk):
+            self._record.add_levels(
+                stream.piece, stream.heard_at, frame_powers(chunk * 32768, self.rate)
+            )
+            to_16k = SAMPLE_RATE / self.rate
+            pcm_16k = utterance.pcm_16k[round(begun * to_16k) : round(utterance.position * to_16k)]
+            self._record.add_audio(stream.heard_at - stream.delay, pcm_16k, stream.piece)
+        if len(chunk) < frames:
+            utterance.ends_at = stream.heard_at + len(chunk) / self.rate
+        return chunk
+
+    def _wait(self, stream: _Stream, utterance: _Utterance, heard: bool) -> None:
+        """Wait until the utterance's last sample has been written to the device (or, with
+        `heard`, heard from it), or stop() cuts in."""
+        while utterance.ends_at > time.monotonic() if heard else utterance.ends_at == math.inf:
+            if self._cut.wait(0.01):
                 return
-            if time.monotonic() - utterance.fed_at > self.stall_seconds:
+            if time.monotonic() - stream.fed_at > self.stall_seconds:
                 raise DeviceLost("the speaker stopped playing")
 
 
@@ -332,6 +472,7 @@ class _SessionTimeOutput(_Recorded):
 
     def _add(self, text: str, start: float, pcm: np.ndarray, rate: int) -> int:
         self._record.add_levels(self._record.new_piece(), start, frame_powers(pcm, rate))
+        self._record.add_audio(start, resample(pcm, rate, SAMPLE_RATE))
         return self._record.add(Played(text, start, start + len(pcm) / rate))
 
     def _cut(self, index: int, at: float) -> None:
