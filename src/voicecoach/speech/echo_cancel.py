@@ -100,31 +100,27 @@ class EchoCanceller:
         while sum(map(len, self._heard)) - len(self._heard[0]) >= WINDOW:
             self._heard.popleft()
         self._unchecked += len(block)
-        if self._unchecked >= RECHECK or self._unmeasured() is not None:
-            self._unchecked = 0
-            self._measure()
-
-    def _unmeasured(self) -> int | None:
-        """The newest timeline heard in the window whose delay is not found yet, if any."""
         timelines = self._window_timelines()
-        new = [t for t in timelines if t not in self.delays]
-        return max(new) if new else None
+        new = [timeline for timeline in timelines.tolist() if timeline not in self.delays]
+        if new or self._unchecked >= RECHECK:
+            self._unchecked = 0
+            if len(timelines):
+                self._measure(max(new) if new else int(timelines.max()))
 
     def _window_timelines(self) -> np.ndarray:
+        """The timelines the coach played on that may echo in the last WINDOW samples heard."""
         centre = self.delay or 0
         search = TRACK_SEARCH if self.delay is not None else FIRST_SEARCH
         start = self._heard_end - WINDOW / SAMPLE_RATE - (centre + search) / SAMPLE_RATE
         near = self.played(start, WINDOW + 2 * search).timelines
         return np.unique(near[near > 0])
 
-    def _measure(self) -> None:
-        """Find the delay from the record to its echo in the last WINDOW samples heard, for the
-        newest timeline in them."""
-        heard = np.concatenate(self._heard)[-WINDOW:].astype(np.float64) if self._heard else []
-        timelines = self._window_timelines()
-        if len(heard) < WINDOW or not len(timelines):
+    def _measure(self, timeline: int) -> None:
+        """Find the delay from the record of `timeline` to its echo in the last WINDOW samples
+        heard."""
+        heard = np.concatenate(self._heard)[-WINDOW:].astype(np.float64)
+        if len(heard) < WINDOW:
             return
-        timeline = self._unmeasured() or int(timelines.max())
         centre = self.delays.get(timeline, self.delay or 0)
         search = FIRST_SEARCH if self.delay is None else TRACK_SEARCH
         first, last = centre - search, centre + search  # delays tried
