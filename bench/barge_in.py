@@ -15,9 +15,10 @@ from collections import Counter
 
 import numpy as np
 
-from bench.tts import BENCH_VOICES, COACH_VOICES, available, render
+from bench.evaluate import Score, score_commands
+from bench.streams import Placed, Stream
+from bench.tts import BENCH_VOICES, COACH_VOICES, Voice, available, render
 from voicecoach.routines import load_library
-from voicecoach.speech.commands import command_for
 from voicecoach.speech.echo import EchoGuard
 from voicecoach.speech.echo_cancel import EchoCanceller
 from voicecoach.speech.engines import make_recognizer
@@ -27,7 +28,6 @@ from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 PHRASES = ("pause", "too painful", "next", "skip this", "resume", "repeat", "it hurts", "hold on")
 ECHO_DELAY = 0.05  # seconds the echo comes after the output's record of it
 BLOCK = SAMPLE_RATE // 10
-SLACK = 0.3  # seconds either side of a phrase where its command may be reported
 
 
 def coach_reading(routine: str = "five-strengthening") -> SilentOutput:
@@ -49,9 +49,10 @@ def room_echo(output: SilentOutput, seconds: float) -> np.ndarray:
     return np.convolve(played.astype(np.float64), response)[: len(played)]
 
 
-def say_over(echo: np.ndarray, voice, under_db: float, seed: int) -> tuple[np.ndarray, list]:
-    """The room with a person saying commands over the coach: (int16 audio, [(start, end,
-    command)])."""
+def say_over(
+    echo: np.ndarray, voice: Voice, under_db: float, seed: int
+) -> tuple[np.ndarray, list[Placed]]:
+    """The room with a person saying commands over the coach, and what they said where."""
     rng = np.random.default_rng(seed)
     mic = echo + rng.normal(0, 30, len(echo))
     said, at, n = [], 4.0, 0
@@ -63,7 +64,7 @@ def say_over(echo: np.ndarray, voice, under_db: float, seed: int) -> tuple[np.nd
         level = np.sqrt(np.mean(there**2)) if there.any() else 1000.0
         gain = level / np.sqrt(np.mean(person**2)) * 10 ** (-under_db / 20)
         mic[start : start + len(person)] += person * gain
-        said.append((at, at + len(person) / SAMPLE_RATE, str(command_for(phrase))))
+        said.append(Placed(phrase, voice.name, at, at + len(person) / SAMPLE_RATE))
         at, n = at + rng.uniform(5.3, 6.8), n + 1
     return np.clip(mic, -32768, 32767).astype(np.int16), said
 
@@ -83,21 +84,10 @@ def listen(mic: np.ndarray, output: SilentOutput, cancel: bool) -> list[CommandE
     return [event for event in heard if not guard.is_echo(event, lambda t: t)]
 
 
-def score(heard: list[CommandEvent], said: list) -> Counter:
-    result, taken = Counter(), set()
-    for start, end, command in said:
-        near = [
-            i
-            for i, event in enumerate(heard)
-            if i not in taken and event.start < end + SLACK and event.end > start - SLACK
-        ]
-        if not near:
-            result["missed"] += 1
-            continue
-        taken.add(near[0])
-        result["right" if str(heard[near[0]].command) == command else "misheard"] += 1
-    result["false"] += len(heard) - len(taken)
-    result["said"] += len(said)
+def score(heard: list[CommandEvent], said: list[Placed], mic: np.ndarray) -> Score:
+    result = Score("commands", len(mic) / SAMPLE_RATE, 0.0)
+    stream = Stream("barge-in", mic, tuple(said), 0.0)
+    score_commands(result, stream, [(event, event.emitted_at) for event in heard])
     return result
 
 
@@ -114,8 +104,12 @@ def main() -> None:
         totals = {False: Counter(), True: Counter()}
         for seed, voice in enumerate(voices):
             mic, said = say_over(echo, voice, under, seed)
-            for cancel in totals:
-                totals[cancel] += score(listen(mic, output, cancel), said)
+            for cancel, total in totals.items():
+                result = score(listen(mic, output, cancel), said, mic)
+                total.update(
+                    right=result.correct, misheard=result.substitutions, missed=result.misses,
+                    false=result.false_commands, said=result.utterances,
+                )  # fmt: skip
         for cancel, total in totals.items():
             label = "echo cancelled" if cancel else "as it came"
             counts = ", ".join(f"{k} {total[k]}" for k in ("right", "misheard", "missed", "false"))

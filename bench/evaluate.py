@@ -51,7 +51,7 @@ def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind:
     score = Score(kind, len(audio) / 16_000, time.process_time() - cpu)
     score.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if kind == "commands":
-        _score_commands(score, stream, timed)
+        score_commands(score, stream, timed)
     else:
         score.false_commands = len(timed)
         score.errors = [f"{event.start:.1f}s {event.text!r}" for event, _ in timed]
@@ -88,7 +88,9 @@ def _past_echo_guard(
     return obeyed
 
 
-def _score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent, float]]) -> None:
+def score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent, float]]) -> None:
+    """Match each event (with when it was out) to the command said where it came: correct,
+    substitution or miss; events matching none are false commands."""
     used: set[int] = set()
     for truth in stream.placed:
         score.utterances += 1
