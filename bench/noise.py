@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import fftconvolve
 
+from voicecoach.speech.noise_floor import coloured_noise
+
 RATE = 16_000
 FLOOR_SNR_DB = 50.0  # every condition has at least a microphone's self-noise: never digital zero
 
@@ -39,15 +41,6 @@ def apply(condition: Condition, speech: np.ndarray, speech_power: float, seed: i
     noise = coloured_noise(condition.colour, len(signal), rng)
     gain = np.sqrt(speech_power / 10 ** (condition.snr_db / 10) / np.mean(noise**2))
     return np.clip(signal + gain * noise, -32768, 32767).astype(np.int16)
-
-
-def coloured_noise(colour: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    exponent = {"white": 0.0, "pink": 0.5, "brown": 1.0}[colour]
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.fft.rfftfreq(n, 1 / RATE)
-    spectrum *= 1 / np.maximum(freqs, 20.0) ** exponent
-    noise = np.fft.irfft(spectrum, n)
-    return noise / np.std(noise)
 
 
 def room_impulse(rt60: float, rng: np.random.Generator) -> np.ndarray:

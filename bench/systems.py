@@ -4,7 +4,11 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
-from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
+from voicecoach.speech.pocketsphinx_engine import (
+    DECODER_ALONE,
+    PocketSphinxOptions,
+    PocketSphinxRecognizer,
+)
 from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.segmenter import SegmenterConfig
 
@@ -23,8 +27,8 @@ LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(margin_db=5.0), min_gap=
 
 VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-default": DEFAULT,
-    # the default until 22 Nov 2026: the grammar decoder decides alone
-    "ps-decoder-alone": replace(DEFAULT, second_opinion=None),
+    # the grammar decoder decides alone (second_opinion: false), over a noise floor
+    "ps-decoder-alone": DECODER_ALONE,
     # the default until 21 Nov 2026
     "ps-no-denoise": replace(DEFAULT, denoise=0, verify_margin=5.0, second_opinion=None),
     "ps-grammar": BASELINE,

@@ -33,7 +33,11 @@ def make_recognizer(
             return VoskRecognizer(model, table=table)
         if engine == "vosk":
             raise UserError("no Vosk model installed (see `voicecoach model --help`)")
-    from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
+    from voicecoach.speech.pocketsphinx_engine import (
+        DECODER_ALONE,
+        PocketSphinxOptions,
+        PocketSphinxRecognizer,
+    )
 
-    options = PocketSphinxOptions() if second_opinion else PocketSphinxOptions(second_opinion=None)
+    options = PocketSphinxOptions() if second_opinion else DECODER_ALONE
     return PocketSphinxRecognizer(table=table, options=options)
