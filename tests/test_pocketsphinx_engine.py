@@ -4,6 +4,7 @@ import argparse
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,11 @@ import pytest
 
 from voicecoach.cli import listen
 from voicecoach.speech.commands import all_phrases, command_for
-from voicecoach.speech.pocketsphinx_engine import PocketSphinxRecognizer
+from voicecoach.speech.pocketsphinx_engine import (
+    DECODER_ALONE,
+    PocketSphinxOptions,
+    PocketSphinxRecognizer,
+)
 from voicecoach.speech.recognizer import CommandEvent, recognize_stream
 from voicecoach.speech.wavio import read_wav, write_wav
 
@@ -22,8 +27,8 @@ NOISE_FLOOR = 30  # int16 RMS of a quiet room: microphones never deliver digital
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 
-def espeak(text: str, path: Path) -> np.ndarray:
-    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True)
+def espeak(text: str, path: Path, voice: tuple[str, ...] = ("-v", "en-us")) -> np.ndarray:
+    subprocess.run(["espeak-ng", *voice, "-w", str(path), text], check=True)
     return read_wav(path)
 
 
@@ -46,9 +51,11 @@ def stream(
     return (with_room_noise(pcm) if room_noise else pcm), spans
 
 
-def recognize(pcm: np.ndarray, block: int = 1600) -> list[CommandEvent]:
+def recognize(
+    pcm: np.ndarray, block: int = 1600, options: PocketSphinxOptions | None = None
+) -> list[CommandEvent]:
     blocks = (pcm[i : i + block] for i in range(0, len(pcm), block))
-    return list(recognize_stream(PocketSphinxRecognizer(), blocks))
+    return list(recognize_stream(PocketSphinxRecognizer(options), blocks))
 
 
 @pytest.fixture(scope="module")
@@ -163,26 +170,15 @@ def test_very_clean_speech_is_heard_better_over_a_noise_floor(tmp_path: Path) ->
     alone (second_opinion: false) hears it over a floor of pink noise (speech/noise_floor.py). A
     high espeak-ng voice the benchmark does not use, with a microphone hiss 50 dB under the
     speech."""
-    from dataclasses import replace
-
-    from voicecoach.speech.pocketsphinx_engine import DECODER_ALONE, PocketSphinxOptions
-
-    clips = []
-    for i, phrase in enumerate(all_phrases()):
-        path = tmp_path / f"{i}.wav"
-        subprocess.run(
-            ["espeak-ng", "-v", "en+f4", "-p", "70", "-s", "170", "-w", str(path), phrase],
-            check=True,
-        )
-        clips.append(read_wav(path))
+    voice = ("-v", "en+f4", "-p", "70", "-s", "170")
+    clips = [espeak(phrase, tmp_path / f"{i}.wav", voice) for i, phrase in enumerate(all_phrases())]
     clean, spans = stream(clips, room_noise=False)
     speech_rms = np.sqrt(np.mean(np.concatenate(clips).astype(np.float64) ** 2))
     hiss = np.random.default_rng(3).normal(0, speech_rms / 10 ** (50 / 20), len(clean))
     pcm = np.clip(clean + hiss, -32768, 32767).astype(np.int16)
 
     def heard_right(options: PocketSphinxOptions) -> int:
-        blocks = (pcm[i : i + 1600] for i in range(0, len(pcm), 1600))
-        events = list(recognize_stream(PocketSphinxRecognizer(options), blocks))
+        events = recognize(pcm, options=options)
         return sum(
             any(e.command == command_for(phrase) and e.start < b and e.end > a for e in events)
             for phrase, (a, b) in zip(all_phrases(), spans, strict=True)
