@@ -230,6 +230,10 @@ def rms(samples: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.asarray(samples, np.float64) ** 2))) if len(samples) else 0.0
 
 
+def power_db(samples: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.asarray(samples, np.float64) ** 2) + 1e-9))
+
+
 def loud_span(samples: np.ndarray, rate: int, threshold: float = 300.0) -> float:
     """Seconds from the first to the last sample louder than threshold (0 if none)."""
     loud = np.flatnonzero(np.abs(np.asarray(samples, np.int32)) > threshold)

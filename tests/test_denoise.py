@@ -8,20 +8,12 @@ import numpy as np
 import pytest
 
 from voicecoach.speech.denoise import Denoiser
+from voicecoach.speech.noise_floor import coloured_noise
 from voicecoach.speech.wavio import read_wav
 
+from audio_stack import power_db
+
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
-
-
-def pink(n: int, rms: float, seed: int = 0) -> np.ndarray:
-    spectrum = np.fft.rfft(np.random.default_rng(seed).normal(size=n))
-    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
-    noise = np.fft.irfft(spectrum, n)
-    return noise * rms / noise.std()
-
-
-def power_db(pcm: np.ndarray) -> float:
-    return 10 * np.log10(np.mean(pcm.astype(np.float64) ** 2) + 1e-9)
 
 
 def test_noise_goes_down_and_speech_stays(tmp_path: Path) -> None:
@@ -30,7 +22,8 @@ def test_noise_goes_down_and_speech_stays(tmp_path: Path) -> None:
     speech = read_wav(wav).astype(np.float64)
     quiet = np.zeros(16_000 * 2)
     clean = np.concatenate([quiet, speech * 3000 / speech.std(), quiet[:8000]])
-    noise = pink(len(clean), 3000 / 10 ** (10 / 20))  # 10 dB below the speech
+    pink = coloured_noise("pink", len(clean), np.random.default_rng(0))
+    noise = pink * 3000 / 10 ** (10 / 20)  # 10 dB below the speech
     noisy = np.clip(clean + noise, -32768, 32767).astype(np.int16)
     denoiser = Denoiser(level=2)
     # Fed in odd-sized blocks, as a microphone delivers them: nothing is lost between blocks.

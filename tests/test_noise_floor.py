@@ -4,9 +4,7 @@ import numpy as np
 
 from voicecoach.speech.noise_floor import FRAME, NoiseFloor
 
-
-def power_db(pcm: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(pcm.astype(np.float64) ** 2) + 1e-9))
+from audio_stack import power_db
 
 
 def tone(seconds: float, amplitude: float) -> np.ndarray:
