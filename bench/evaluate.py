@@ -31,6 +31,7 @@ class Score:
     guarded_false: int | None = None
     latencies: list[float] = field(default_factory=list)
     by_voice: dict[str, list[int]] = field(default_factory=dict)  # voice -> [correct, said]
+    by_command: dict[str, list[int]] = field(default_factory=dict)  # command -> [correct, said]
     errors: list[str] = field(default_factory=list)
     peak_rss_mb: float = 0.0
 
@@ -94,8 +95,13 @@ def score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent,
     used: set[int] = set()
     for truth in stream.placed:
         score.utterances += 1
-        tally = score.by_voice.setdefault(truth.voice, [0, 0])
-        tally[1] += 1
+        said = command_for(truth.text)
+        tallies = (
+            score.by_voice.setdefault(truth.voice, [0, 0]),
+            score.by_command.setdefault(str(said), [0, 0]),
+        )
+        for tally in tallies:
+            tally[1] += 1
         match = next(
             (
                 i
@@ -112,9 +118,10 @@ def score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent,
             continue
         used.add(match)
         event, out_at = timed[match]
-        if event.command == command_for(truth.text):
+        if event.command == said:
             score.correct += 1
-            tally[0] += 1
+            for tally in tallies:
+                tally[0] += 1
             score.latencies.append(out_at - truth.end)
         else:
             score.substitutions += 1

@@ -105,8 +105,9 @@ def condition_table(results: list[dict]) -> str:
     by = _group(results)
     lines = [
         "| system | condition | accuracy | substitutions | misses | insertions "
-        "| false/10 min real speech | false/10 min short real phrases | false/10 min chatter |",
-        "|" + " --- |" * 9,
+        "| false/10 min real speech | false/10 min short real phrases | false/10 min chatter "
+        '| "too painful" heard |',
+        "|" + " --- |" * 10,
     ]
     for system in _systems(results):
         for condition in _conditions(results):
@@ -121,9 +122,15 @@ def condition_table(results: list[dict]) -> str:
                 f"| {system} | {condition} | {_pct(accuracy(c))} | {c['substitutions']} "
                 f"| {c['misses']} | {c['false_commands']} "
                 + "".join(f"| {_num(per_10_min([n] if n else []))} " for n in negatives)
-                + "|"
+                + f"| {_heard(c, 'pain')} |"
             )
     return "\n".join(lines)
+
+
+def _heard(commands: dict, command: str) -> str:
+    """How many times `command` was heard right, of how many times it was said."""
+    correct, said = commands.get("by_command", {}).get(command, (None, None))
+    return "–" if said is None else f"{correct} of {said}"
 
 
 def voice_table(results: list[dict], conditions: tuple[str, ...] = ("clean", "pink 10 dB")) -> str:

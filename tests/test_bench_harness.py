@@ -9,11 +9,12 @@ import pytest
 from bench import negatives, noise, report, systems, tts
 from bench.evaluate import run
 from bench.streams import build
+from voicecoach.speech.commands import command_for
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 VOICE = tts.BENCH_VOICES[0]
-PHRASES = ("skip", "go back", "what can i say")
+PHRASES = ("skip", "too painful", "what can i say")
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +78,9 @@ def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
     text = (tmp_path / "recognition.md").read_text()
     assert "| ps-default |" in text and "short real phrases" in text
     assert f"| {VOICE.name} | " in text  # commands heard, by voice
+    pain = commands["by_command"]["pain"]
+    assert pain[1] == sum(command_for(text) == "pain" for text in PHRASES)
+    assert f"| {pain[0]} of {pain[1]} |" in text  # "too painful" heard, per condition
     assert (tmp_path / "recognition-accuracy.png").stat().st_size > 0
     assert (tmp_path / "recognition-latency.png").stat().st_size > 0
 

@@ -265,3 +265,27 @@ def test_the_recogniser_keeps_the_unsuppressed_audio_of_each_segment(
         assert unsuppressed is not None
         assert np.array_equal(unsuppressed, pcm[seg.start : seg.start + len(seg.audio)])
         assert not np.array_equal(unsuppressed, seg.audio)  # that one was suppressed
+
+
+def test_too_painful_among_the_decoders_hypotheses_is_rescued_by_a_close_transcript(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Moonshine on espeak-ng's "this hurts" in pink noise at 10 dB, which the decoder had only
+    below its margin: nothing else makes it a command. The coach's "Down." is as close to
+    "done", but only "too painful" is rescued this way."""
+    monkeypatch.setattr(second_opinion, "transcribe", lambda pcm: ["This works."])
+    opinion = SecondOpinion(SESSION)
+    assert opinion.judge(segment(np.zeros(1600, np.int16)), None, Trust.WEAK) is None
+    asked: list[str] = []
+
+    def hypotheses(found: set[str]) -> set[str]:
+        asked.append("asked")
+        return found
+
+    match = opinion.rescue(lambda: hypotheses({"pain", "status"}))
+    assert match is not None and (match.intent, match.phrase) == ("pain", "this hurts")
+    assert opinion.rescue(lambda: hypotheses({"status"})) is None  # the decoder never had it
+    opinion.heard = ["Down."]
+    asked.clear()
+    assert opinion.rescue(lambda: hypotheses({"next", "pain"})) is None
+    assert asked == []  # far from every "too painful" phrase: the decoder is not asked

@@ -7,7 +7,9 @@ Rejection layers (each measured by `python -m bench.recognition`):
      of frequent words, or a free phone loop) by a margin per frame;
   4. a second opinion: a free transcription of the segment must sound like the command
      (`second_opinion`), which also rescues commands the margin turned away; it hears the
-     segment before noise suppression too, when the suppressed audio gives no command.
+     segment before noise suppression too, when the suppressed audio gives no command, and
+     lets "too painful" stand when it is among the decoder's best decodings and the
+     transcript sounds like it.
 Both decoders work through a segment while it is spoken, so only its last frames remain to be
 decoded when it ends: latency is the segmenter's hangover plus a few milliseconds.
 
@@ -16,6 +18,7 @@ same settings share one decoder pair, each phrase table a named search in it: `s
 four tables in turn and so keeps two decoders, not eight.
 """
 
+import itertools
 import math
 import sys
 import zlib
@@ -195,6 +198,8 @@ class PocketSphinxRecognizer:
         if self._second_opinion is not None:
             unsuppressed = self._unsuppressed.get(segment.start, len(segment.audio))
             match = self._second_opinion.judge(segment, intent, self._trust(margin), unsuppressed)
+            if match is None and results:
+                match = self._second_opinion.rescue(self._hypotheses)
             if match is None:
                 intent = None
             elif match is not ABSTAIN:
@@ -211,6 +216,11 @@ class PocketSphinxRecognizer:
             emitted_at=segment.emitted / SAMPLE_RATE,
             confidence=confidence,
         )
+
+    def _hypotheses(self) -> set[str]:
+        """The intents of the phrases among the last segment's best decodings."""
+        texts = self._searches["commands"].hypotheses()
+        return {intent for intent in map(self.table.intent_for, texts) if intent is not None}
 
     def _trust(self, margin: float | None) -> Trust:
         if margin is None:  # no rival decoding to measure it against
@@ -300,6 +310,12 @@ class _Search:
     def end(self) -> None:
         self.decoder.end_utt()
         self.shared.user = None
+
+    def hypotheses(self, limit: int = 20) -> list[str]:
+        """The texts of the last utterance's `limit` best decodings (after `result`), each once."""
+        hyps = itertools.islice(self.decoder.nbest(), limit)
+        texts = (hyp.hypstr for hyp in hyps if hyp is not None)
+        return list(dict.fromkeys(text for text in texts if text))
 
     def result(self) -> tuple[str, float, int]:
         """Best hypothesis, its path score in natural-log units, and the number of frames."""

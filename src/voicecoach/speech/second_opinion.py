@@ -15,6 +15,8 @@ The rule, measured with `python -m bench.recognition` against the grammar decode
   - a transcript with a word the dictionary lacks leaves the decoder's verdict standing;
   - when that gives no command, Moonshine hears the segment again as it was before noise
     suppression, and the same rule applies to that transcript;
+  - still none: "too painful" stands if the transcript is close to it (`rescue`) and the decoder
+    had it among its best decodings, even below its margin or behind another phrase;
   - otherwise nothing is a command.
 The whole segment is transcribed, lead-in and trailing quiet included: cut closer to the speech,
 fewer commands were heard in noise (pink 10 dB, scored offline on recorded segments with
@@ -23,6 +25,7 @@ Moonshine's own voice detector on: 83.5% whole, 75.4% with 0.15 s either side).
 
 import math
 import sys
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -62,6 +65,11 @@ class SecondOpinionOptions:
     # PocketSphinxOptions.weak_margin by replaying logged segments, then the full benchmark
     # (README, second opinion).
     agree_weak: float = 0.6
+    # ... makes one of `LENIENT` a command when nothing else did, if the decoder had it among its
+    # hypotheses: "too painful" said in noise, below the decoder's margin or behind another
+    # phrase ("This works.", "It has.": pink 10 dB). Not for other commands: the coach's
+    # counting ("Down.", "Hold.") would become "done" and "hold on".
+    rescue: float = 0.5
     # Transcribe this long after the speech stopped, while the segmenter waits to be sure it
     # has (its hangover): the transcript is ready when the segment closes.
     early: float = 0.1
@@ -111,6 +119,16 @@ class SecondOpinion:
         # commands the other misses. Full benchmark: see the README (second opinion).
         self.heard = transcribe(unsuppressed)
         return self._verdict(proposed, trust)
+
+    def rescue(self, hypotheses: Callable[[], Collection[str]]) -> Match | None:
+        """After `judge` found no command: one of `LENIENT` that the last transcript sounds like,
+        if it is among the decoder's `hypotheses` (intents; asked for only then)."""
+        for intent in sorted(LENIENT):
+            backing = self._closest(intent)
+            close = backing is not None and backing.distance <= self.options.rescue
+            if close and intent in hypotheses():
+                return backing
+        return None
 
     def _verdict(self, proposed: str | None, trust: Trust) -> Match | None:
         found = self._closest(None)
