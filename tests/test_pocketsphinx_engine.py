@@ -165,15 +165,6 @@ def test_recognisers_for_several_tables_share_one_decoder_pair(phrase_stream: tu
     assert set(heard) <= set(expected) | {command_for(all_phrases()[0])}
 
 
-def test_a_decoded_segment_has_its_phrase_among_its_hypotheses(tmp_path: Path) -> None:
-    """What the second opinion's rescue of "too painful" asks the decoder (real PocketSphinx)."""
-    recognizer = PocketSphinxRecognizer()
-    pcm, _ = stream([espeak("too painful", tmp_path / "pain.wav")])
-    recognizer.feed(pcm)
-    recognizer.flush()
-    assert "pain" in recognizer._hypotheses()
-
-
 def test_very_clean_speech_is_heard_better_over_a_noise_floor(tmp_path: Path) -> None:
     """PocketSphinx decodes very clean audio worse than audio with a little noise; the decoder
     alone (second_opinion: false) hears it over a floor of pink noise (speech/noise_floor.py). A

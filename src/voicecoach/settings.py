@@ -72,8 +72,8 @@ class Settings(BaseModel):
     )
     second_opinion: bool = Field(
         True,
-        description="PocketSphinx: check each command against a transcript (Moonshine); far "
-        "fewer false commands, for about 220 MB more memory",
+        description="PocketSphinx: have each command backed by a general recogniser (Moonshine); "
+        "more commands heard, far fewer false ones, for about 220 MB more memory",
     )
     echo_cancel: bool = Field(
         False,

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--second-opinion",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="PocketSphinx: check commands against a transcript (default: on)",
+        help="PocketSphinx: have commands backed by Moonshine (default: on)",
     )
     listen.add_argument("--device", help="input device name or number")
     listen.add_argument("--json", action="store_true", help="one JSON object per command")

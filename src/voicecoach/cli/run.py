@@ -51,7 +51,7 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
         "--second-opinion",
         dest="second_opinion",
         action=argparse.BooleanOptionalAction,
-        help="PocketSphinx: check commands against a transcript (default: config, on)",
+        help="PocketSphinx: have commands backed by Moonshine (default: config, on)",
     )
     parser.add_argument(
         "--echo-cancel",

@@ -19,7 +19,7 @@ def make_recognizer(
 ) -> Recognizer:
     """A recogniser listening for `table`'s phrases (the session commands by default).
 
-    `second_opinion`: PocketSphinx has its commands checked by a transcriber (see
+    `second_opinion`: PocketSphinx has its commands checked by a general recogniser (see
     `speech/second_opinion.py`); Vosk needs none."""
     if engine not in ENGINES:
         raise UserError(f"unknown speech engine {engine!r} (choose from {', '.join(ENGINES)})")

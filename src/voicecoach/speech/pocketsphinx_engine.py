@@ -5,11 +5,10 @@ Rejection layers (each measured by `python -m bench.recognition`):
   2. a command is said on its own: a segment that follows other speech closely is rejected;
   3. verification: the command's decoding must beat a rival decoding of the same audio (any run
      of frequent words, or a free phone loop) by a margin per frame;
-  4. a second opinion: a free transcription of the segment must sound like the command
-     (`second_opinion`), which also rescues commands the margin turned away; it hears the
-     segment before noise suppression too, when the suppressed audio gives no command, and
-     lets "too painful" stand when it is among the decoder's best decodings and the
-     transcript sounds like it.
+  4. a second opinion: a general speech recogniser must find the command's phrase about as
+     likely as what it would write itself (`second_opinion`), which also rescues commands the
+     margin turned away; it hears the segment before noise suppression too, when the
+     suppressed audio gives no command.
 Both decoders work through a segment while it is spoken, so only its last frames remain to be
 decoded when it ends: latency is the segmenter's hangover plus a few milliseconds.
 
@@ -18,7 +17,6 @@ same settings share one decoder pair, each phrase table a named search in it: `s
 four tables in turn and so keeps two decoders, not eight.
 """
 
-import itertools
 import math
 import sys
 import zlib
@@ -36,7 +34,6 @@ from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words, pho
 from voicecoach.speech.noise_floor import NoiseFloor
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 from voicecoach.speech.second_opinion import (
-    ABSTAIN,
     SecondOpinion,
     SecondOpinionOptions,
     Trust,
@@ -61,15 +58,11 @@ class PocketSphinxOptions:
     # missed commands (higher) and false ones (lower). 2.5 with noise suppression at level 2
     # (5.0 without): measured with bench/ and the margins of every decoded segment.
     verify_margin: float = 2.5
-    # This far past verify_margin the decoder is sure, and the second opinion backs its command
-    # more readily. Commands in noise reach 12 to 24; of the benchmark's real speech, the
-    # transcripts close enough to pass (<= 1.3 edits per phone) came no higher than 10.7.
-    sure_margin: float = 12.0
     # Below this far past verify_margin the decoder's command is weak, and the second opinion
     # must back it closely (SecondOpinionOptions.agree_weak). Real phrases that became false
     # commands ("Front left." as "end workout") had margins of 2 to 6.
     weak_margin: float = 5.0
-    # A free transcription must back the command (None: the grammar decoder decides alone).
+    # A general recogniser must back the command (None: the grammar decoder decides alone).
     second_opinion: SecondOpinionOptions | None = field(default_factory=SecondOpinionOptions)
     # bestpath off: its lattice search often loses the only path that reaches the grammar's end.
     # dither: digital silence (all zeros) derails the acoustic features.
@@ -120,7 +113,7 @@ class PocketSphinxRecognizer:
         for i in range(n):
             closed = self._segmenter.feed(self._pending[i * FRAME : (i + 1) * FRAME])
             self._decode_new_audio()
-            self._transcribe_early()
+            self._hear_early()
             events += [e for e in map(self._finish, closed) if e is not None]
         self._pending = self._pending[n * FRAME :]
         return events
@@ -141,13 +134,13 @@ class PocketSphinxRecognizer:
         self._drop_utterance()
         self._last_end = -(10**9)
 
-    def _transcribe_early(self) -> None:
+    def _hear_early(self) -> None:
         """Have the second opinion ready when the segment closes, if it could be a command."""
         if self._second_opinion is None or not self._second_opinion.due(self._segmenter.quiet):
             return
         segment = self._segmenter.open_segment()
         if segment is not None and self._said_alone(segment):
-            self._second_opinion.transcribe_early(segment)
+            self._second_opinion.hear_early(segment)
 
     def _said_alone(self, segment: Segment) -> bool:
         """A command is said alone: after a moment of quiet, not in the flow of talk."""
@@ -198,13 +191,11 @@ class PocketSphinxRecognizer:
         if self._second_opinion is not None:
             unsuppressed = self._unsuppressed.get(segment.start, len(segment.audio))
             match = self._second_opinion.judge(segment, intent, self._trust(margin), unsuppressed)
-            if match is None and results:
-                match = self._second_opinion.rescue(self._hypotheses)
-            if match is None:
-                intent = None
-            elif match is not ABSTAIN:
-                intent, text = match.intent, match.phrase
-                confidence = min(confidence, 1.0 - match.distance)
+            intent = match.intent if match is not None else None
+            if match is not None:
+                text = match.phrase
+                # exp(-regret): the phrase's probability next to Moonshine's own transcript's
+                confidence = min(confidence, math.exp(-max(match.regret, 0.0)))
         if intent is None:
             self.rejected.append((segment, text, margin or 0.0))
             return None
@@ -217,16 +208,9 @@ class PocketSphinxRecognizer:
             confidence=confidence,
         )
 
-    def _hypotheses(self) -> set[str]:
-        """The intents of the phrases among the last segment's best decodings."""
-        texts = self._searches["commands"].hypotheses()
-        return {intent for intent in map(self.table.intent_for, texts) if intent is not None}
-
     def _trust(self, margin: float | None) -> Trust:
         if margin is None:  # no rival decoding to measure it against
             return Trust.VERIFIED
-        if margin >= self.options.sure_margin:
-            return Trust.SURE
         return Trust.WEAK if margin < self.options.weak_margin else Trust.VERIFIED
 
 
@@ -310,12 +294,6 @@ class _Search:
     def end(self) -> None:
         self.decoder.end_utt()
         self.shared.user = None
-
-    def hypotheses(self, limit: int = 20) -> list[str]:
-        """The texts of the last utterance's `limit` best decodings (after `result`), each once."""
-        hyps = itertools.islice(self.decoder.nbest(), limit)
-        texts = (hyp.hypstr for hyp in hyps if hyp is not None)
-        return list(dict.fromkeys(text for text in texts if text))
 
     def result(self) -> tuple[str, float, int]:
         """Best hypothesis, its path score in natural-log units, and the number of frames."""

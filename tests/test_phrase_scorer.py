@@ -1,0 +1,52 @@
+"""Phrase regrets from Moonshine tiny (real model, real espeak-ng audio)."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicecoach.speech.commands import SESSION
+from voicecoach.speech.phrase_scorer import PhraseScorer, _spellings, model
+from voicecoach.speech.wavio import read_wav
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+def espeak(text: str, path: Path) -> np.ndarray:
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True)
+    return read_wav(path)
+
+
+def test_phrases_are_tokenized_as_moonshine_writes_them() -> None:
+    """The tokens Moonshine itself wrote for "Too painful." in the benchmark."""
+    tokens = [model().vocabulary[i] for i in model().tokenize("Too painful")]
+    assert tokens == ["\u2581To".encode(), b"o", "\u2581pain".encode(), b"ful"]
+
+
+def test_phrases_are_written_as_sentences_and_as_they_sound() -> None:
+    assert _spellings("too painful") == ["Too painful", "Two painful"]
+    assert _spellings("i'm done") == ["I'm done"]
+
+
+@needs_espeak
+def test_a_spoken_phrase_costs_little_and_ordinary_speech_much(tmp_path: Path) -> None:
+    scorer = PhraseScorer(SESSION, limit=12.0)
+    best = scorer.best(espeak("skip this", tmp_path / "skip.wav"))
+    assert best is not None and (best.intent, best.phrase) == ("skip", "skip this")
+    assert best.regret < 3.0 and best.margin > 3.0
+    ordinary = scorer.best(espeak("Put your hands under your hips.", tmp_path / "line.wav"))
+    assert ordinary is None or ordinary.regret > 8.0
+
+
+@needs_espeak
+def test_pruning_the_tree_leaves_the_regrets_within_the_limit_unchanged(tmp_path: Path) -> None:
+    pcm = espeak("slow down", tmp_path / "slow.wav")
+    everything = PhraseScorer(SESSION, limit=1e9).regrets(pcm)
+    near = PhraseScorer(SESSION, limit=8.0).regrets(pcm)
+    assert len(everything) == len(SESSION.phrases())
+    assert near and len(near) < len(everything)
+    # Rows are quantized per batch, so a regret moves by a few hundredths with the batch's size.
+    assert near == pytest.approx({p: everything[p] for p in near}, abs=0.3)
+    assert {p for p, r in everything.items() if r <= 7.5} <= set(near)
