@@ -136,6 +136,12 @@ def test_a_phrase_close_enough_is_a_command_by_itself(monkeypatch: pytest.Monkey
     assert judged(monkeypatch, None, "slower") is None  # no phrase within reach
 
 
+def test_too_painful_stands_by_itself_further_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Missing it keeps someone exercising in pain; a false one makes the session gentler."""
+    assert judged(monkeypatch, PhraseRegret("pain", "that hurts", 5.5, 3.9), None) == "pain"
+    assert judged(monkeypatch, PhraseRegret("skip", "skip this", 5.5, 3.1), None) is None
+
+
 def test_a_barely_verified_command_needs_close_backing(monkeypatch: pytest.MonkeyPatch) -> None:
     """alsa-utils' recording "Rear left", which the decoder heard as "resume" with a weak
     margin: Moonshine wrote "Rear." and put "resume" 7.5 nats off."""

@@ -106,7 +106,7 @@ def _spellings(phrase: str) -> list[str]:
     """The phrase as Moonshine would write it, a sentence ("I'm done"), and its sound-alikes."""
     words = normalize(phrase).split()
     alike = [SOUNDS_ALIKE.get(word, word) for word in words]
-    return [_sentence(w) for w in (words, alike) if w is words or w != words]
+    return [_sentence(words)] + ([_sentence(alike)] if alike != words else [])
 
 
 def _sentence(words: list[str]) -> str:
