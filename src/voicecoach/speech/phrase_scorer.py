@@ -74,9 +74,9 @@ class PhraseScorer:
 
     def regrets(self, pcm: np.ndarray) -> dict[str, float]:
         """Each phrase's regret for `pcm`, for the phrases within the limit."""
-        model = self._model
-        encoded = model.encode(pcm)
-        logits, state = model.first_step(encoded)
+        moonshine = self._model
+        encoded = moonshine.encode(pcm)
+        logits, state = moonshine.first_step(encoded)
         level: list[tuple[_Node, float]] = [(self._tree, 0.0)]
         found: dict[str, float] = {}
         while level:
@@ -84,8 +84,9 @@ class PhraseScorer:
             best = log_probs.max(axis=-1)
             follow: list[tuple[_Node, float, int, int]] = []
             for row, (node, regret) in enumerate(level):
-                # The phrase as a whole sentence: any of . ! ? next.
-                stop = np.logaddexp.reduce(log_probs[row, model.stops])
+                # The phrase as a whole sentence: any of . ! ? next. (The three marks together can
+                # outweigh the model's best token: a regret a little under 0.)
+                stop = np.logaddexp.reduce(log_probs[row, moonshine.stops])
                 for phrase in node.phrases:
                     total = regret + best[row] - stop
                     found[phrase] = min(found.get(phrase, math.inf), float(total))
@@ -97,7 +98,7 @@ class PhraseScorer:
                 break
             rows = [row for _, _, row, _ in follow]
             tokens = [token for _, _, _, token in follow]
-            logits, state = model.next_step(encoded, state, rows, tokens)
+            logits, state = moonshine.next_step(encoded, state, rows, tokens)
             level = [(child, regret) for child, regret, _, _ in follow]
         return {phrase: regret for phrase, regret in found.items() if regret <= self.limit}
 
