@@ -62,15 +62,18 @@ class PhraseScorer:
     def best(self, pcm: np.ndarray) -> PhraseRegret | None:
         """The phrase `pcm` (int16, 16 kHz) most likely says, with its regret; None when no
         phrase comes within the limit."""
-        regrets = self.regrets(pcm)
-        if not regrets:
+        return self.closest(self.regrets(pcm))
+
+    def closest(self, regrets: dict[str, float], intent: str | None = None) -> PhraseRegret | None:
+        """The phrase of `regrets` (of `intent`'s phrases, if given) with the least regret."""
+        mine = {p: r for p, r in regrets.items() if intent in (None, self.table.intent_for(p))}
+        if not mine:
             return None
-        phrase = min(regrets, key=regrets.__getitem__)
-        intent = self.table.intent_for(phrase) or ""
-        others = [r for p, r in regrets.items() if self.table.intent_for(p) != intent]
-        return PhraseRegret(
-            intent, phrase, regrets[phrase], min(others, default=math.inf) - regrets[phrase]
-        )
+        phrase = min(mine, key=mine.__getitem__)
+        found = self.table.intent_for(phrase) or ""
+        others = [r for p, r in regrets.items() if self.table.intent_for(p) != found]
+        margin = min(others, default=math.inf) - mine[phrase]
+        return PhraseRegret(found, phrase, mine[phrase], margin)
 
     def regrets(self, pcm: np.ndarray) -> dict[str, float]:
         """Each phrase's regret for `pcm`, for the phrases within the limit."""

@@ -9,8 +9,10 @@ is far from every phrase; "help" said in noise, which Moonshine may write as "Te
 
 The rule, measured with `python -m bench.recognition` (README, second opinion):
   - a phrase within `alone` nats is a command by itself (`alone_lenient` for "too painful");
-  - the decoder's command stands when its phrase is within `agree`, or `agree_weak` when the
-    decoder only just verified it: two weak opinions are not one strong;
+  - the decoder's command stands when its phrase is the closest and within `agree`, or
+    `agree_weak` when the decoder only just verified it: two weak opinions are not one strong;
+  - a "too painful" of the decoder's stands when its phrase is within `agree_lenient`, closest
+    or not, however weakly the decoder verified it;
   - when that gives no command, Moonshine hears the segment again as it was before noise
     suppression, under the same rule: the suppressor helps in noise but distorts clean
     speech, and each hearing catches commands the other misses;
@@ -55,6 +57,11 @@ class SecondOpinionOptions:
     # ... backs it when the decoder barely verified it. Short real phrases said alone ("Rear
     # left.") came 6.6 to 9.4 from "resume", the decoder's weak command.
     agree_weak: float = 6.0
+    # ... backs one of `LENIENT`, even when another phrase is closer: "too painful" said 6 dB
+    # under the coach's voice came 10.5 off after echo cancellation, "I'm ready" 8.5
+    # (tests/test_echo_cancel.py). Up to 11 it changed nothing on the logged segments; 11.5
+    # made one substitution (white 10 dB).
+    agree_lenient: float = 11.0
     # Score this long after the speech stopped, while the segmenter waits to be sure it has
     # (its hangover): the verdict is ready when the segment closes.
     early: float = 0.1
@@ -64,10 +71,16 @@ class SecondOpinion:
     def __init__(self, table: PhraseTable, options: SecondOpinionOptions | None = None) -> None:
         self.options = options or SecondOpinionOptions()
         options = self.options
-        limit = max(options.alone, options.alone_lenient, options.agree, options.agree_weak)
+        limit = max(
+            options.alone,
+            options.alone_lenient,
+            options.agree,
+            options.agree_weak,
+            options.agree_lenient,
+        )
         self._scorer = PhraseScorer(table, limit)
-        self._early: tuple[tuple[int, int], PhraseRegret | None] | None = None
-        self.heard: PhraseRegret | None = None  # the last hearing's best phrase, for diagnostics
+        self._early: tuple[tuple[int, int], dict[str, float]] | None = None
+        self.heard: dict[str, float] = {}  # the last hearing's regret of each phrase within reach
 
     def reset(self) -> None:
         self._early = None
@@ -79,7 +92,10 @@ class SecondOpinion:
 
     def hear_early(self, segment: Segment) -> None:
         """Hear the open segment now; `judge` uses it if the segment closes unchanged."""
-        self._early = ((segment.speech_start, segment.speech_end), self._scorer.best(segment.audio))
+        self._early = (
+            (segment.speech_start, segment.speech_end),
+            self._scorer.regrets(segment.audio),
+        )
 
     def judge(
         self,
@@ -96,24 +112,29 @@ class SecondOpinion:
         if early is not None and early[0] == (segment.speech_start, segment.speech_end):
             self.heard = early[1]
         else:
-            self.heard = self._scorer.best(segment.audio)
+            self.heard = self._scorer.regrets(segment.audio)
         verdict = self._verdict(proposed, trust)
         if verdict is not None or unsuppressed is None:
             return verdict
         # Full benchmark: see the README (second opinion).
-        self.heard = self._scorer.best(unsuppressed)
+        self.heard = self._scorer.regrets(unsuppressed)
         return self._verdict(proposed, trust)
 
     def _verdict(self, proposed: str | None, trust: Trust) -> PhraseRegret | None:
-        heard = self.heard
-        if heard is None:
+        options = self.options
+        closest = self._scorer.closest(self.heard)
+        if closest is None:
             return None
-        alone = self.options.alone_lenient if heard.intent in LENIENT else self.options.alone
-        if heard.regret <= alone:
-            return heard
-        agree = self.options.agree_weak if trust is Trust.WEAK else self.options.agree
-        if heard.intent == proposed and heard.regret <= agree:
-            return heard
+        alone = options.alone_lenient if closest.intent in LENIENT else options.alone
+        if closest.regret <= alone:
+            return closest
+        agree = options.agree_weak if trust is Trust.WEAK else options.agree
+        if closest.intent == proposed and closest.regret <= agree:
+            return closest
+        if proposed in LENIENT:
+            backing = self._scorer.closest(self.heard, proposed)
+            if backing is not None and backing.regret <= options.agree_lenient:
+                return backing
         return None
 
 
