@@ -34,7 +34,7 @@ from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.segmenter import FRAME, Segment
 
 # A missed "too painful" keeps someone exercising in pain; a false one only makes the session
-# gentler. Its phrases stand by themselves further off.
+# gentler. It is held to less (`alone_lenient`, `agree_lenient`).
 LENIENT = frozenset({"pain"})
 
 
