@@ -191,9 +191,10 @@ class PocketSphinxRecognizer:
         if self._second_opinion is not None:
             unsuppressed = self._unsuppressed.get(segment.start, len(segment.audio))
             match = self._second_opinion.judge(segment, intent, self._trust(margin), unsuppressed)
-            intent = match.intent if match is not None else None
-            if match is not None:
-                text = match.phrase
+            if match is None:
+                intent = None
+            else:
+                intent, text = match.intent, match.phrase
                 # exp(-regret): the phrase's probability next to Moonshine's own transcript's
                 confidence = min(confidence, math.exp(-max(match.regret, 0.0)))
         if intent is None:
