@@ -55,6 +55,9 @@ CONFIGURATIONS = {"default": [], "no second opinion": ["--no-second-opinion"]}
 
 
 def main() -> None:
+    # Started as a background job (`... &`), this process has SIGINT ignored and the server
+    # would inherit that and never stop; with a handler here, it starts with the default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     room = PulseRoom()
     os.environ.update(room.env)
     room.start()
