@@ -1,0 +1,103 @@
+"""Why each command was accepted: the second opinion's evidence, for tuning its rules offline.
+
+    python -m bench.evidence evidence.jsonl     (about 15 min on 2 cores)
+
+Runs the default recogniser over the benchmark's streams (the same audio, conditions and seeds
+as bench.recognition) and writes one JSON line per command it gave: the stream, the condition,
+what was said there, the decoder's proposal and trust, the rule that let the command through
+("alone", "agree" or "lenient"), Moonshine's regret and margin, and its six closest phrases.
+A stricter rule can then be tried by filtering the lines: a command it drops becomes a miss.
+"""
+
+import argparse
+import json
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench import noise
+from bench.evaluate import BLOCK
+from bench.recognition import _STREAMS, _init, _streams
+from voicecoach.speech import second_opinion
+from voicecoach.speech.commands import command_for
+from voicecoach.speech.engines import make_recognizer
+from voicecoach.speech.phrase_scorer import PhraseRegret
+from voicecoach.speech.recognizer import CommandEvent
+
+_accepted: list[dict[str, Any]] = []  # evidence for commands not yet matched to their event
+_judge = second_opinion.SecondOpinion._verdict
+
+
+def _verdict_with_evidence(
+    self: second_opinion.SecondOpinion, proposed: str | None, trust: second_opinion.Trust
+) -> PhraseRegret | None:
+    verdict = _judge(self, proposed, trust)
+    if verdict is not None:
+        closest = self._scorer.closest(self.heard)
+        options = self.options
+        alone = options.alone_lenient if closest.intent in second_opinion.LENIENT else options.alone
+        if closest.regret <= alone:
+            rule = "alone"  # Moonshine's closest phrase, near enough by itself
+        else:
+            rule = "agree" if closest.intent == proposed else "lenient"
+        nearest = sorted(self.heard.items(), key=lambda item: item[1])[:6]
+        _accepted.append({
+            "proposed": proposed, "trust": trust.name, "rule": rule,
+            "regret": round(verdict.regret, 3), "margin": round(min(verdict.margin, 99.0), 3),
+            "heard": {phrase: round(regret, 2) for phrase, regret in nearest},
+        })  # fmt: skip
+    return verdict
+
+
+def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
+    kind, condition = job
+    second_opinion.SecondOpinion._verdict = _verdict_with_evidence
+    stream = _STREAMS[kind]
+    seed = zlib.crc32(condition.name.encode())
+    audio = noise.apply(condition, stream.audio, stream.speech_power, seed=seed)
+    recognizer = make_recognizer("pocketsphinx")
+    rows: list[dict[str, Any]] = []
+
+    def record(events: list[CommandEvent]) -> None:
+        evidence = _accepted[-len(events) :] if events else []
+        _accepted.clear()
+        for event, why in zip(events, evidence, strict=True):
+            overlapping = [p for p in stream.placed if p.start - 0.3 < event.end]
+            said = [p.text for p in overlapping if event.start < p.end + 0.3]
+            rows.append({
+                "kind": kind, "condition": condition.name, "command": str(event.command),
+                "text": event.text, "start": round(event.start, 2), "end": round(event.end, 2),
+                "said": said, "right": any(command_for(t) == event.command for t in said),
+                **why,
+            })  # fmt: skip
+
+    for i in range(0, len(audio), BLOCK):
+        record(recognizer.feed(audio[i : i + BLOCK]))
+    record(recognizer.flush())
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="JSON lines file to write")
+    args = parser.parse_args()
+    streams = _streams(quick=False, phrases=0)
+    jobs = [
+        (kind, condition)
+        for kind in streams
+        if kind != "chatter"
+        for condition in noise.CONDITIONS
+        if kind != "coach" or condition.name in ("clean", "pink 10 dB")
+    ]
+    with (
+        ProcessPoolExecutor(2, initializer=_init, initargs=(streams,)) as pool,
+        args.out.open("w") as f,
+    ):
+        for (kind, condition), rows in zip(jobs, pool.map(_job, jobs), strict=True):
+            f.writelines(json.dumps(row) + "\n" for row in rows)
+            print(f"{kind}, {condition.name}: {len(rows)} commands", flush=True)
+
+
+if __name__ == "__main__":
+    main()
