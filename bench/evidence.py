@@ -12,13 +12,12 @@ A stricter rule can then be tried by filtering the lines: a command it drops bec
 import argparse
 import json
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from bench import noise
 from bench.evaluate import BLOCK
-from bench.recognition import _STREAMS, _init, _streams
+from bench.recognition import _STREAMS, _streams, job_pool
 from voicecoach.speech import second_opinion
 from voicecoach.speech.commands import command_for
 from voicecoach.speech.engines import make_recognizer
@@ -91,7 +90,7 @@ def main() -> None:
         if kind != "coach" or condition.name in ("clean", "pink 10 dB")
     ]
     with (
-        ProcessPoolExecutor(2, initializer=_init, initargs=(streams,)) as pool,
+        job_pool(2, streams) as pool,
         args.out.open("w") as f,
     ):
         for (kind, condition), rows in zip(jobs, pool.map(_job, jobs), strict=True):

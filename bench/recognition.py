@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind in streams
         if kind != "coach" or condition.name in ("clean", "pink 10 dB")
     ]
-    with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(streams,)) as pool:
+    with job_pool(args.jobs, streams) as pool:
         scores = list(pool.map(_job, jobs))
     results = [
         {"system": name, "condition": condition.name, **asdict(score)}
@@ -100,6 +100,14 @@ def _shuffled(clips: list) -> list:
 
 
 _STREAMS: dict[str, Stream] = {}
+
+
+def job_pool(workers: int, streams: dict[str, Stream]) -> ProcessPoolExecutor:
+    """Workers that each take one job: a recogniser's decoders are shared within a process and
+    keep adapting to what they hear, so a job in a used worker depends on the jobs before it."""
+    return ProcessPoolExecutor(
+        workers, initializer=_init, initargs=(streams,), max_tasks_per_child=1
+    )
 
 
 def _init(streams: dict[str, Stream]) -> None:
