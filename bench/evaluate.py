@@ -1,12 +1,13 @@
 """Run one recogniser over one stream and score what it emitted against the truth."""
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from bench.procfs import memory_mb
 from bench.streams import RATE, Stream
 from voicecoach.speech.commands import command_for
 from voicecoach.speech.echo import EchoGuard
@@ -50,7 +51,9 @@ def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind:
         timed += [(event, busy_until) for event in events]
     timed += [(event, max(busy_until, event.emitted_at)) for event in recognizer.flush()]
     score = Score(kind, len(audio) / 16_000, time.process_time() - cpu)
-    score.peak_rss_mb = _peak_rss_mb()
+    # VmHWM, not getrusage's ru_maxrss: a spawned worker inherits its parent's ru_maxrss (the
+    # parent holds every stream), while VmHWM starts afresh with the program.
+    score.peak_rss_mb = memory_mb(os.getpid(), "VmHWM")
     if kind == "commands":
         score_commands(score, stream, timed)
     else:
@@ -61,15 +64,6 @@ def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind:
         score.guarded_false = len(obeyed)
         score.errors += [f"{e.start:.1f}s {e.text!r} past the echo guard" for e in obeyed]
     return score
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory. Not getrusage's ru_maxrss: a spawned worker inherits
-    its parent's (the parent holds every stream), while VmHWM starts afresh with the program."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _past_echo_guard(

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench.procfs import memory_mb  # noqa: E402
 from voicecoach.speech.speakers import make_speaker  # noqa: E402
 from voicecoach.speech.wavio import write_wav  # noqa: E402
 
@@ -31,13 +32,6 @@ MEASURE_SECONDS = 60
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def memory_mb(pid: int, key: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def measure(pid: int, seconds: float) -> tuple[float, float, float]:
