@@ -11,38 +11,37 @@ A stricter rule can then be tried by filtering the lines: a command it drops bec
 
 import argparse
 import json
-import zlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bench import noise
 from bench.evaluate import BLOCK
-from bench.recognition import _STREAMS, _streams, job_pool
+from bench.recognition import _STREAMS, _streams, job_pool, measured, noisy_audio
 from voicecoach.speech import second_opinion
 from voicecoach.speech.commands import command_for
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.phrase_scorer import PhraseRegret
 from voicecoach.speech.recognizer import CommandEvent
+from voicecoach.speech.segmenter import Segment
 
 _accepted: list[dict[str, Any]] = []  # evidence for commands not yet matched to their event
-_judge = second_opinion.SecondOpinion._verdict
+_judge = second_opinion.SecondOpinion.judge
 
 
-def _verdict_with_evidence(
-    self: second_opinion.SecondOpinion, proposed: str | None, trust: second_opinion.Trust
+def _judge_with_evidence(
+    self: second_opinion.SecondOpinion,
+    segment: Segment,
+    proposed: str | None,
+    trust: second_opinion.Trust = second_opinion.Trust.VERIFIED,
+    unsuppressed: np.ndarray | None = None,
 ) -> PhraseRegret | None:
-    verdict = _judge(self, proposed, trust)
+    verdict = _judge(self, segment, proposed, trust, unsuppressed)
     if verdict is not None:
-        closest = self._scorer.closest(self.heard)
-        options = self.options
-        alone = options.alone_lenient if closest.intent in second_opinion.LENIENT else options.alone
-        if closest.regret <= alone:
-            rule = "alone"  # Moonshine's closest phrase, near enough by itself
-        else:
-            rule = "agree" if closest.intent == proposed else "lenient"
         nearest = sorted(self.heard.items(), key=lambda item: item[1])[:6]
         _accepted.append({
-            "proposed": proposed, "trust": trust.name, "rule": rule,
+            "proposed": proposed, "trust": trust.name, "rule": self.rule,
             "regret": round(verdict.regret, 3), "margin": round(min(verdict.margin, 99.0), 3),
             "heard": {phrase: round(regret, 2) for phrase, regret in nearest},
         })  # fmt: skip
@@ -51,10 +50,9 @@ def _verdict_with_evidence(
 
 def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
     kind, condition = job
-    second_opinion.SecondOpinion._verdict = _verdict_with_evidence
+    second_opinion.SecondOpinion.judge = _judge_with_evidence
     stream = _STREAMS[kind]
-    seed = zlib.crc32(condition.name.encode())
-    audio = noise.apply(condition, stream.audio, stream.speech_power, seed=seed)
+    audio = noisy_audio(kind, condition)
     recognizer = make_recognizer("pocketsphinx")
     rows: list[dict[str, Any]] = []
 
@@ -87,7 +85,7 @@ def main() -> None:
         for kind in streams
         if kind != "chatter"
         for condition in noise.CONDITIONS
-        if kind != "coach" or condition.name in ("clean", "pink 10 dB")
+        if measured(kind, condition)
     ]
     with (
         job_pool(2, streams) as pool,

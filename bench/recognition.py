@@ -13,6 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from bench import negatives, noise, report, systems, tts
 from bench.evaluate import Score, run
 from bench.streams import Stream, build
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in names
         for condition in conditions
         for kind in streams
-        if kind != "coach" or condition.name in ("clean", "pink 10 dB")
+        if measured(kind, condition)
     ]
     with job_pool(args.jobs, streams) as pool:
         scores = list(pool.map(_job, jobs))
@@ -114,13 +116,21 @@ def _init(streams: dict[str, Stream]) -> None:
     _STREAMS.update(streams)
 
 
+def measured(kind: str, condition: noise.Condition) -> bool:
+    """Whether stream `kind` is measured in `condition`: the coach's long stream in two only."""
+    return kind != "coach" or condition.name in ("clean", "pink 10 dB")
+
+
+def noisy_audio(kind: str, condition: noise.Condition) -> np.ndarray:
+    """Stream `kind` (of this worker's) under `condition`, with the same noise in every run."""
+    stream = _STREAMS[kind]
+    seed = zlib.crc32(condition.name.encode())
+    return noise.apply(condition, stream.audio, stream.speech_power, seed=seed)
+
+
 def _job(job: tuple[str, noise.Condition, str]) -> Score:
     name, condition, kind = job
-    stream = _STREAMS[kind]
-    audio = noise.apply(
-        condition, stream.audio, stream.speech_power, seed=zlib.crc32(condition.name.encode())
-    )
-    return run(systems.factory(name), stream, audio, kind)
+    return run(systems.factory(name), _STREAMS[kind], noisy_audio(kind, condition), kind)
 
 
 def _save(results: list[dict], streams: dict[str, Stream], out: Path, args, seconds: float) -> None:

@@ -81,6 +81,7 @@ class SecondOpinion:
         self._scorer = PhraseScorer(table, limit)
         self._early: tuple[tuple[int, int], dict[str, float]] | None = None
         self.heard: dict[str, float] = {}  # the last hearing's regret of each phrase within reach
+        self.rule = ""  # which rule gave the last command: "alone", "agree" or "lenient"
 
     def reset(self) -> None:
         self._early = None
@@ -127,13 +128,16 @@ class SecondOpinion:
             return None
         alone = options.alone_lenient if closest.intent in LENIENT else options.alone
         if closest.regret <= alone:
+            self.rule = "alone"
             return closest
         agree = options.agree_weak if trust is Trust.WEAK else options.agree
         if closest.intent == proposed and closest.regret <= agree:
+            self.rule = "agree"
             return closest
         if proposed in LENIENT:
             backing = self._scorer.closest(self.heard, proposed)
             if backing is not None and backing.regret <= options.agree_lenient:
+                self.rule = "lenient"
                 return backing
         return None
 
