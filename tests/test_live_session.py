@@ -108,7 +108,9 @@ def say(room, run: LiveRun, wav: Path, command: str) -> None:
         before = run.heard().count(command)
         run.spoken_at.append(run.coach.driver.clock.now())
         room.play(wav)
-        if run.wait_for(lambda _, before=before: run.heard().count(command) > before, timeout=4):
+        if run.wait_for(
+            lambda _, before=before: run.heard().count(command) > before, timeout=SPOKEN_WITHIN
+        ):
             return
     pytest.fail(f"{command!r} was not heard; {run.story()}")
 
