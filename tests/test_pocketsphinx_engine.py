@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from voicecoach.cli import listen
+from voicecoach.errors import UserError
 from voicecoach.speech.commands import all_phrases, command_for
 from voicecoach.speech.pocketsphinx_engine import (
     DECODER_ALONE,
@@ -126,6 +127,29 @@ def test_listen_prints_one_json_command_per_line(
     assert 1 <= len(lines) <= 3
     assert {line["command"] for line in lines} <= {"skip", "previous", "help"}
     assert {"text", "start", "end", "emitted_at", "confidence"} <= set(lines[0])
+
+
+def test_listen_takes_its_engine_from_the_config_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such-model"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"engine: vosk\nvosk_model: {missing}\n")
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(config))
+    wav = tmp_path / "skip.wav"
+    write_wav(wav, stream([espeak("skip", tmp_path / "0.wav")])[0])
+    parser = argparse.ArgumentParser()
+    listen.register(parser.add_subparsers())
+
+    args = parser.parse_args(["listen", "--wav", str(wav), "--json"])
+    with pytest.raises(UserError, match="no-such-model"):
+        args.handler(args)
+
+    args = parser.parse_args(["listen", "--wav", str(wav), "--engine", "pocketsphinx", "--json"])
+    assert args.handler(args) == 0
+    out = capsys.readouterr()
+    assert "listening with pocketsphinx" in out.err
+    assert [json.loads(line)["command"] for line in out.out.splitlines()] == ["skip"]
 
 
 def test_serve_can_listen_for_every_real_routine_name():

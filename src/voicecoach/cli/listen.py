@@ -2,11 +2,13 @@
 
 import argparse
 import json
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
+from voicecoach.cli.run import settings_from
 from voicecoach.speech.engines import ENGINES, make_recognizer
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent, recognize_stream
 from voicecoach.speech.wavio import read_wav
@@ -15,32 +17,43 @@ WAV_BLOCK = SAMPLE_RATE // 10  # a WAV file is fed in 100 ms blocks, like the mi
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    listen = sub.add_parser("listen", help="print the voice commands heard")
+    listen = sub.add_parser(
+        "listen", help="print the voice commands heard (engine and microphone: config, or these)"
+    )
     listen.add_argument(
         "--wav", type=Path, metavar="FILE", help="a WAV file instead of the microphone"
     )
-    listen.add_argument("--engine", choices=ENGINES, default="auto", help="default: auto")
-    listen.add_argument("--vosk-model", type=Path, metavar="DIR", help="Vosk model folder")
+    listen.add_argument("--engine", choices=ENGINES, help="default: config, auto")
+    listen.add_argument("--vosk-model", dest="vosk_model", metavar="DIR", help="Vosk model folder")
     listen.add_argument(
         "--second-opinion",
+        dest="second_opinion",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="PocketSphinx: have commands backed by Moonshine (default: on)",
+        help="PocketSphinx: have commands backed by Moonshine (default: config, on)",
     )
-    listen.add_argument("--device", help="input device name or number")
+    listen.add_argument(
+        "--input-device",
+        "--device",
+        dest="input_device",
+        metavar="DEVICE",
+        help="input device name or number (default: config, the system's)",
+    )
     listen.add_argument("--json", action="store_true", help="one JSON object per command")
     listen.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    recognizer = make_recognizer(args.engine, args.vosk_model, second_opinion=args.second_opinion)
+    settings = settings_from(args)
+    recognizer = make_recognizer(
+        settings.engine, settings.vosk_model, second_opinion=settings.second_opinion
+    )
+    print(f"voicecoach: listening with {recognizer.name}", file=sys.stderr)
     if args.wav is not None:
         _print_all(recognize_stream(recognizer, _wav_blocks(read_wav(args.wav))), args.json)
         return 0
     from voicecoach.speech.audio import Microphone
 
-    device = int(args.device) if args.device and args.device.isdigit() else args.device
-    with Microphone(device) as microphone:
+    with Microphone(settings.input_device) as microphone:
         _print_all(recognize_stream(recognizer, microphone), args.json)
     return 0
 
