@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from voicecoach import __version__
 from voicecoach.cli import config, history, listen, model, routines, run, serve, service, speech
 from voicecoach.errors import UserError
+from voicecoach.memory import limit_arenas
 
 MODULES = (routines, run, serve, speech, listen, model, history, config, service)
 
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    limit_arenas()
     try:
         return args.handler(args) or 0
     except UserError as error:
