@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.procfs import memory_mb
+from bench.procfs import memory_mb, reset_peak
 from bench.streams import RATE, Stream
 from voicecoach.speech.commands import command_for
 from voicecoach.speech.echo import EchoGuard
@@ -34,10 +34,13 @@ class Score:
     by_voice: dict[str, list[int]] = field(default_factory=dict)  # voice -> [correct, said]
     by_command: dict[str, list[int]] = field(default_factory=dict)  # command -> [correct, said]
     errors: list[str] = field(default_factory=list)
-    peak_rss_mb: float = 0.0
+    peak_added_mb: float = 0.0  # the most memory the recogniser (models, work) added
 
 
 def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind: str) -> Score:
+    # The worker's own peak came from mixing noise into whole streams (4 GB): measure from here.
+    reset_peak()
+    before = memory_mb(os.getpid(), "VmRSS")
     recognizer = make()
     timed: list[tuple[CommandEvent, float]] = []  # each event and when it was out (stream time)
     cpu = time.process_time()
@@ -51,9 +54,7 @@ def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind:
         timed += [(event, busy_until) for event in events]
     timed += [(event, max(busy_until, event.emitted_at)) for event in recognizer.flush()]
     score = Score(kind, len(audio) / 16_000, time.process_time() - cpu)
-    # VmHWM, not getrusage's ru_maxrss: a spawned worker inherits its parent's ru_maxrss (the
-    # parent holds every stream), while VmHWM starts afresh with the program.
-    score.peak_rss_mb = memory_mb(os.getpid(), "VmHWM")
+    score.peak_added_mb = memory_mb(os.getpid(), "VmHWM") - before
     if kind == "commands":
         score_commands(score, stream, timed)
     else:

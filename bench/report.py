@@ -70,7 +70,7 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
         "p95": float(np.percentile(latencies, 95)) if latencies else None,
         "rtf": sum(r["cpu_seconds"] for r in rows)
         / max(sum(r["audio_seconds"] for r in rows), 1e-9),
-        "rss": max(r["peak_rss_mb"] for r in rows),
+        "rss": max(r["peak_added_mb"] for r in rows),
     }
 
 
@@ -78,7 +78,7 @@ SUMMARY_HEADER = (
     "| system | acc clean | acc pink 10 dB | acc pink 0 dB | false/10 min real speech "
     "| false/10 min short real phrases | false/10 min chatter "
     "| coach-speech commands: recogniser / past the echo guard "
-    "| latency p50 / p95 ms | RTF | peak RSS MB |"
+    "| latency p50 / p95 ms | RTF | recogniser peak MB |"
 )
 
 
@@ -171,7 +171,8 @@ def write(
         "(clean and pink 10 dB)",
         "- latency: end of the spoken phrase to the command, as live: blocks arrive in real "
         "time and wait while earlier ones are worked on; "
-        "RTF: CPU seconds per audio second, one core",
+        "RTF: CPU seconds per audio second, one core; recogniser peak: the most memory a job's "
+        "recogniser added (models and working memory), over all jobs",
         "",
         "## Summary",
         "",
