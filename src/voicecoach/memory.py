@@ -4,16 +4,15 @@ With another C library (musl) both calls do nothing.
 """
 
 import ctypes
-import ctypes.util
 from functools import cache
 
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 
 
 @cache
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    return ctypes.CDLL(name) if name else None
+def _libc() -> ctypes.CDLL:
+    """The C library already loaded in this process (no search for its file at start-up)."""
+    return ctypes.CDLL(None)
 
 
 def limit_arenas(count: int = 2) -> bool:
