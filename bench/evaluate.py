@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.procfs import memory_mb, reset_peak
-from bench.streams import RATE, Stream
+from bench.streams import RATE, Placed, Stream
 from voicecoach.speech.commands import command_for
 from voicecoach.speech.echo import EchoGuard
 from voicecoach.speech.outputs import SilentOutput
@@ -93,6 +93,11 @@ def _past_echo_guard(
     return obeyed
 
 
+def belongs_to(event: CommandEvent, said: Placed) -> bool:
+    """Whether `event` came while `said` was spoken, give or take SLACK."""
+    return event.start < said.end + SLACK and event.end > said.start - SLACK
+
+
 def score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent, float]]) -> None:
     """Match each event (with when it was out) to the command said where it came: correct,
     substitution or miss; events matching none are false commands."""
@@ -107,13 +112,7 @@ def score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent,
         for tally in tallies:
             tally[1] += 1
         match = next(
-            (
-                i
-                for i, (event, _) in enumerate(timed)
-                if i not in used
-                and event.start < truth.end + SLACK
-                and event.end > truth.start - SLACK
-            ),
+            (i for i, (event, _) in enumerate(timed) if i not in used and belongs_to(event, truth)),
             None,
         )
         if match is None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from bench import noise
-from bench.evaluate import BLOCK
+from bench.evaluate import BLOCK, belongs_to
 from bench.recognition import _STREAMS, _streams, job_pool, measured, noisy_audio
 from voicecoach.speech import second_opinion
 from voicecoach.speech.commands import command_for
@@ -60,8 +60,7 @@ def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
         evidence = _accepted[-len(events) :] if events else []
         _accepted.clear()
         for event, why in zip(events, evidence, strict=True):
-            overlapping = [p for p in stream.placed if p.start - 0.3 < event.end]
-            said = [p.text for p in overlapping if event.start < p.end + 0.3]
+            said = [p.text for p in stream.placed if belongs_to(event, p)]
             rows.append({
                 "kind": kind, "condition": condition.name, "command": str(event.command),
                 "text": event.text, "start": round(event.start, 2), "end": round(event.end, 2),
