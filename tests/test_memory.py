@@ -1,10 +1,11 @@
 """Returning freed memory to the system, on this machine's real glibc allocator."""
 
+import os
 import platform
-from pathlib import Path
 
 import pytest
 
+from bench.procfs import memory_mb
 from voicecoach.memory import return_free_memory
 
 pytestmark = pytest.mark.skipif(
@@ -13,8 +14,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def anonymous_mb() -> float:
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("RssAnon:")[1].split()[0]) / 1024
+    return memory_mb(os.getpid(), "RssAnon")
 
 
 def test_freed_memory_goes_back_to_the_system() -> None:
