@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.cli.run import settings_from
-from voicecoach.speech.engines import ENGINES, make_recognizer
+from voicecoach.cli.run import add_recognition_options, settings_from
+from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent, recognize_stream
 from voicecoach.speech.wavio import read_wav
 
@@ -23,14 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     listen.add_argument(
         "--wav", type=Path, metavar="FILE", help="a WAV file instead of the microphone"
     )
-    listen.add_argument("--engine", choices=ENGINES, help="default: config, auto")
-    listen.add_argument("--vosk-model", dest="vosk_model", metavar="DIR", help="Vosk model folder")
-    listen.add_argument(
-        "--second-opinion",
-        dest="second_opinion",
-        action=argparse.BooleanOptionalAction,
-        help="PocketSphinx: have commands backed by Moonshine (default: config, on)",
-    )
+    add_recognition_options(listen)
     listen.add_argument(
         "--input-device",
         "--device",

@@ -43,16 +43,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=run_session)
 
 
-def add_setting_options(parser: argparse.ArgumentParser) -> None:
-    """Options that override the config file (see `voicecoach config`)."""
-    parser.add_argument("--engine", choices=ENGINES)
-    parser.add_argument("--vosk-model", dest="vosk_model", metavar="DIR")
+def add_recognition_options(parser: argparse.ArgumentParser) -> None:
+    """The recogniser's options that override the config file (`run`, `listen`)."""
+    parser.add_argument("--engine", choices=ENGINES, help="default: config, auto")
+    parser.add_argument("--vosk-model", dest="vosk_model", metavar="DIR", help="Vosk model folder")
     parser.add_argument(
         "--second-opinion",
         dest="second_opinion",
         action=argparse.BooleanOptionalAction,
         help="PocketSphinx: have commands backed by Moonshine (default: config, on)",
     )
+
+
+def add_setting_options(parser: argparse.ArgumentParser) -> None:
+    """Options that override the config file (see `voicecoach config`)."""
+    add_recognition_options(parser)
     parser.add_argument(
         "--echo-cancel",
         dest="echo_cancel",
