@@ -70,7 +70,7 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
         "p95": float(np.percentile(latencies, 95)) if latencies else None,
         "rtf": sum(r["cpu_seconds"] for r in rows)
         / max(sum(r["audio_seconds"] for r in rows), 1e-9),
-        "rss": max(r["peak_added_mb"] for r in rows),
+        "peak_mb": max(r["peak_added_mb"] for r in rows),
     }
 
 
@@ -92,7 +92,7 @@ def summary_table(results: list[dict]) -> str:
             f"| {system} | {_pct(s['clean'])} | {_pct(s['pink 10 dB'])} | {_pct(s['pink 0 dB'])} "
             f"| {_num(s['real'])} | {_num(s['short'])} | {_num(s['chatter'])} | {coach} "
             f"| {latency} "
-            f"| {_num(s['rtf'], 3)} | {_num(s['rss'], 0)} |"
+            f"| {_num(s['rtf'], 3)} | {_num(s['peak_mb'], 0)} |"
         )
     return "\n".join(lines)
 
