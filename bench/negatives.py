@@ -1,5 +1,5 @@
-"""Speech that is not a command: real read speech, short real phrases, the coach's own lines,
-synthetic chatter."""
+"""Speech that is not a command: real read speech, short real phrases, real exclamations and
+grunts, the coach's own lines, synthetic chatter."""
 
 import json
 import subprocess
@@ -18,6 +18,15 @@ TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 # Short phrases said alone, as commands are: the segmenter's length and pause rules, which turn
 # away read sentences, cannot turn these away.
 ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
+# Hedgewars' voice lines (hedgewars-data): people shouting, grunting and exclaiming ("Ow",
+# "Oof", "Hmm", "Bye bye", "Leave me alone") in ten English voices. Someone exercising makes
+# sounds like these between commands. Robot is left out (a processed voice), as are the packs in
+# other languages.
+HEDGEWARS_VOICES = Path("/usr/share/games/hedgewars/Data/Sounds/voices")
+ENGLISH_PACKS = (
+    "British", "Classic", "Default", "Default_uk", "HillBilly",
+    "Mobster", "Pirate", "Russian", "Singer", "Surfer",
+)  # fmt: skip
 ROUTINES = Path(__file__).resolve().parent.parent / "routines"
 SPEEDS = (1.0, 0.9, 1.1)  # speed perturbation triples the little real speech there is
 
@@ -52,6 +61,22 @@ def real_speech_clips() -> list[tuple[str, str, np.ndarray]]:
 def short_phrase_clips() -> list[tuple[str, str, np.ndarray]]:
     """The short phrases of alsa-utils' speaker test, at three speeds ([] if not installed)."""
     return _at_speeds(sorted(ALSA_SOUNDS.glob("*.wav")))
+
+
+def exclamation_clips() -> list[tuple[str, str, np.ndarray]]:
+    """Hedgewars' English voice lines, each once ([] if hedgewars-data is not installed)."""
+    return [
+        (path.stem, pack, read_ogg(path))
+        for pack in ENGLISH_PACKS
+        for path in sorted((HEDGEWARS_VOICES / pack).glob("*.ogg"))
+    ]
+
+
+def read_ogg(path: Path) -> np.ndarray:
+    """An Ogg Vorbis file as 16 kHz mono int16, decoded by sox."""
+    command = ["sox", str(path), "-t", "raw", "-r", "16000", "-c", "1", "-b", "16"]
+    raw = subprocess.run([*command, "-e", "signed-integer", "-"], capture_output=True, check=True)
+    return np.frombuffer(raw.stdout, "<i2")
 
 
 def _at_speeds(paths: list[Path]) -> list[tuple[str, str, np.ndarray]]:

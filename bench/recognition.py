@@ -1,6 +1,6 @@
 """Recognition benchmark: accuracy in noise, rejection of other speech, latency, CPU.
 
-python -m bench.recognition            # full run, ~20 min on 2 cores
+python -m bench.recognition            # full run, ~45 min on 2 cores
 python -m bench.recognition --quick    # 4 voices, 3 conditions, ~2 min
 """
 
@@ -83,6 +83,9 @@ def _streams(quick: bool, phrases: int) -> dict[str, Stream]:
         streams["short phrases"] = build(
             "short phrases", short[: 3 if phrases else None], seed=5, gap=(1, 3)
         )
+    if exclamations := negatives.exclamation_clips():
+        exclamations = exclamations[: 3 if phrases else None : 5 if quick else 1]
+        streams["exclamations"] = build("exclamations", exclamations, seed=7, gap=(1, 3))
     chatter = negatives.chatter_clips(voices)
     streams["chatter"] = build("chatter", chatter[: 2 if phrases else None], seed=3, gap=(1, 3))
     coach: list[tuple[str, str, object]] = []

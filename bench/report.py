@@ -7,6 +7,13 @@ import numpy as np
 
 from bench.streams import Stream
 
+# The streams of speech that is not a command, and how the tables head them.
+NEGATIVES = {
+    "real speech": "real speech",
+    "short phrases": "short real phrases",
+    "exclamations": "real exclamations",
+    "chatter": "chatter",
+}
 PINK_AXIS = (
     ("clean", 50),
     ("pink 20 dB", 20),
@@ -61,9 +68,7 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
         "clean": accuracy(by.get((system, "clean", "commands"))),
         "pink 10 dB": accuracy(by.get((system, "pink 10 dB", "commands"))),
         "pink 0 dB": accuracy(by.get((system, "pink 0 dB", "commands"))),
-        "real": per_10_min([r for r in rows if r["kind"] == "real speech"]),
-        "short": per_10_min([r for r in rows if r["kind"] == "short phrases"]),
-        "chatter": per_10_min([r for r in rows if r["kind"] == "chatter"]),
+        **{kind: per_10_min([r for r in rows if r["kind"] == kind]) for kind in NEGATIVES},
         "coach": float(sum(r["false_commands"] for r in rows if r["kind"] == "coach")),
         "coach guarded": _total([r.get("guarded_false") for r in rows if r["kind"] == "coach"]),
         "p50": float(np.percentile(latencies, 50)) if latencies else None,
@@ -75,24 +80,23 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
 
 
 SUMMARY_HEADER = (
-    "| system | acc clean | acc pink 10 dB | acc pink 0 dB | false/10 min real speech "
-    "| false/10 min short real phrases | false/10 min chatter "
-    "| coach-speech commands: recogniser / past the echo guard "
+    "| system | acc clean | acc pink 10 dB | acc pink 0 dB "
+    + "".join(f"| false/10 min {name} " for name in NEGATIVES.values())
+    + "| coach-speech commands: recogniser / past the echo guard "
     "| latency p50 / p95 ms | RTF | recogniser peak MB |"
 )
 
 
 def summary_table(results: list[dict]) -> str:
-    lines = [SUMMARY_HEADER, "|" + " --- |" * 11]
+    lines = [SUMMARY_HEADER, "|" + " --- |" * (8 + len(NEGATIVES))]
     for system in _systems(results):
         s = system_summary(results, system)
         latency = f"{_num(_ms(s['p50']), 0)} / {_num(_ms(s['p95']), 0)}"
         coach = f"{_num(s['coach'], 0)} / {_num(s['coach guarded'], 0)}"
         lines.append(
             f"| {system} | {_pct(s['clean'])} | {_pct(s['pink 10 dB'])} | {_pct(s['pink 0 dB'])} "
-            f"| {_num(s['real'])} | {_num(s['short'])} | {_num(s['chatter'])} | {coach} "
-            f"| {latency} "
-            f"| {_num(s['rtf'], 3)} | {_num(s['peak_mb'], 0)} |"
+            + "".join(f"| {_num(s[kind])} " for kind in NEGATIVES)
+            + f"| {coach} | {latency} | {_num(s['rtf'], 3)} | {_num(s['peak_mb'], 0)} |"
         )
     return "\n".join(lines)
 
@@ -105,19 +109,16 @@ def condition_table(results: list[dict]) -> str:
     by = _group(results)
     lines = [
         "| system | condition | accuracy | substitutions | misses | insertions "
-        "| false/10 min real speech | false/10 min short real phrases | false/10 min chatter "
-        '| "too painful" heard |',
-        "|" + " --- |" * 10,
+        + "".join(f"| false/10 min {name} " for name in NEGATIVES.values())
+        + '| "too painful" heard |',
+        "|" + " --- |" * (7 + len(NEGATIVES)),
     ]
     for system in _systems(results):
         for condition in _conditions(results):
             c = by.get((system, condition, "commands"))
             if c is None:
                 continue
-            negatives = [
-                by.get((system, condition, kind))
-                for kind in ("real speech", "short phrases", "chatter")
-            ]
+            negatives = [by.get((system, condition, kind)) for kind in NEGATIVES]
             lines.append(
                 f"| {system} | {condition} | {_pct(accuracy(c))} | {c['substitutions']} "
                 f"| {c['misses']} | {c['false_commands']} "
@@ -166,6 +167,8 @@ def write(
         f"{minutes['real speech']:.1f} min per condition",
         f'- short real phrases (alsa-utils\' speaker test: "Front left", "Rear center"..., '
         f"at 0.9/1.0/1.1x speed): {minutes.get('short phrases', 0):.1f} min per condition",
+        f'- real exclamations and grunts (hedgewars\' voice lines, ten English voices: "Ow", '
+        f'"Hmm", "Bye bye"...): {minutes.get("exclamations", 0):.1f} min per condition',
         f"- synthetic chatter: {minutes['chatter']:.1f} min per condition; "
         f"coach's own speech (routine, espeak-ng and Piper): {minutes['coach']:.1f} min "
         "(clean and pink 10 dB)",

@@ -60,7 +60,7 @@ def test_noise_is_mixed_at_the_asked_snr() -> None:
 def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
     clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
     streams = {kind: build(kind, clips, seed=0) for kind in ("commands", "real speech")}
-    negative_kinds = ("short phrases", "chatter", "coach")
+    negative_kinds = ("short phrases", "exclamations", "chatter", "coach")
     streams |= {kind: build(kind, clips[:1], seed=1) for kind in negative_kinds}
     results = []
     for condition in noise.CONDITIONS[:2]:
