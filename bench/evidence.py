@@ -1,11 +1,12 @@
 """Why each command was accepted: the second opinion's evidence, for tuning its rules offline.
 
-    python -m bench.evidence evidence.jsonl     (about 15 min on 2 cores)
+    python -m bench.evidence evidence.jsonl     (about 30 min on 2 cores)
 
 Runs the default recogniser over the benchmark's streams (the same audio, conditions and seeds
 as bench.recognition) and writes one JSON line per command it gave: the stream, the condition,
 what was said there, the decoder's proposal and trust, the rule that let the command through
-("alone", "agree" or "lenient"), Moonshine's regret and margin, and its six closest phrases.
+("alone", "agree" or "lenient"), Moonshine's regret and margin, and its six closest phrases
+(decoys among them).
 A stricter rule can then be tried by filtering the lines: a command it drops becomes a miss.
 """
 

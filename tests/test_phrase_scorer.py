@@ -9,6 +9,7 @@ import pytest
 
 from voicecoach.speech.commands import SESSION
 from voicecoach.speech.phrase_scorer import PhraseScorer, _spellings, model
+from voicecoach.speech.second_opinion import DECOY, with_decoys
 from voicecoach.speech.wavio import read_wav
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -50,3 +51,18 @@ def test_pruning_the_tree_leaves_the_regrets_within_the_limit_unchanged(tmp_path
     # Rows are quantized per batch, so a regret moves by a few hundredths with the batch's size.
     assert near == pytest.approx({p: everything[p] for p in near}, abs=0.3)
     assert {p for p, r in everything.items() if r <= 7.5} <= set(near)
+
+
+@needs_espeak
+def test_some_intents_can_be_followed_less_far(tmp_path: Path) -> None:
+    """Decoys matter only within 3 nats, so the second opinion follows them no farther."""
+    table = with_decoys(SESSION)
+    pcm = espeak("oh well", tmp_path / "oh.wav")
+    everything = PhraseScorer(table, limit=12.0).regrets(pcm)
+    pruned = PhraseScorer(table, limit=12.0, limits={DECOY: 3.0}).regrets(pcm)
+    decoys = {p for p in everything if table.intent_for(p) == DECOY}
+    assert any(everything[p] > 3.3 for p in decoys)  # some decoys lie farther than 3 nats
+    assert all(pruned[p] <= 3.0 for p in pruned if p in decoys)
+    assert {p for p in decoys if everything[p] <= 2.7} <= set(pruned)
+    commands = {p: r for p, r in everything.items() if p not in decoys}
+    assert {p: pruned[p] for p in commands} == pytest.approx(commands, abs=0.3)

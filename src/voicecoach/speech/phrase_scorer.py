@@ -14,6 +14,7 @@ branch is dropped as soon as its regret passes the largest one anybody asks abou
 import importlib.util
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -44,13 +45,17 @@ class PhraseRegret:
 class _Node:
     children: dict[int, "_Node"] = field(default_factory=dict)
     phrases: list[str] = field(default_factory=list)  # phrases whose tokens end here
+    limit: float = -math.inf  # the largest limit of the phrases through here
 
 
 class PhraseScorer:
-    def __init__(self, table: PhraseTable, limit: float) -> None:
-        """`limit`: the largest regret of interest; branches past it are not followed."""
+    def __init__(
+        self, table: PhraseTable, limit: float, limits: Mapping[str, float] | None = None
+    ) -> None:
+        """`limit`: the largest regret of interest; branches past it are not followed.
+        `limits`: a smaller one for the phrases of some intents."""
         self.table = table
-        self.limit = limit
+        self._limits = {p: (limits or {}).get(i, limit) for p, i in table.intents.items()}
         self._model = model()
         self._tree = _Node()
         for phrase in table.phrases():
@@ -58,6 +63,7 @@ class PhraseScorer:
                 node = self._tree
                 for token in self._model.tokenize(spelling):
                     node = node.children.setdefault(token, _Node())
+                    node.limit = max(node.limit, self._limits[phrase])
                 node.phrases.append(phrase)
 
     def best(self, pcm: np.ndarray) -> PhraseRegret | None:
@@ -102,7 +108,7 @@ class PhraseScorer:
                     found[phrase] = min(found.get(phrase, math.inf), float(total))
                 for token, child in node.children.items():
                     after = regret + best[row] - log_probs[row, token]
-                    if after <= self.limit:
+                    if after <= child.limit:
                         follow.append((child, float(after), row, token))
             if not follow:
                 break
@@ -110,7 +116,8 @@ class PhraseScorer:
             tokens = [token for _, _, _, token in follow]
             logits, state = moonshine.next_step(encoded, state, rows, tokens)
             level = [(child, regret) for child, regret, _, _ in follow]
-        return {phrase: regret for phrase, regret in found.items() if regret <= self.limit}
+        limits = self._limits
+        return {phrase: regret for phrase, regret in found.items() if regret <= limits[phrase]}
 
 
 def _spellings(phrase: str) -> list[str]:

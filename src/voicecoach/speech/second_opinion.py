@@ -7,8 +7,13 @@ the `moonshine-voice` 0.1.0 wheel for x86 and ARM: no download) knows all of Eng
 the phrase's regret, 0 when it is Moonshine's own transcript. "Put your hands under your hips"
 is far from every phrase; "help" said in noise, which Moonshine may write as "Tell.", is near.
 
+Decoys are heard alongside the phrases: words and sounds that ask for nothing ("Huh?", "Ah!",
+"Yeah.", "Nine."). A grunt is far from every phrase, yet some phrase ("help") is the nearest
+of them, often near enough to stand by itself; the grunt's own word is nearer still.
+
 The rule, measured with `python -m bench.recognition` (README, second opinion):
-  - a phrase within `alone` nats is a command by itself (`alone_lenient` for "too painful");
+  - a phrase within `alone` nats is a command by itself, unless a decoy is nearer (and within
+    `alone_lenient` for "too painful", decoys or not);
   - the decoder's command stands when its phrase is the closest and within `agree`, or
     `agree_weak` when the decoder only just verified it: two weak opinions are not one strong;
   - a "too painful" of the decoder's stands when its phrase is within `agree_lenient`, closest
@@ -21,6 +26,7 @@ The whole segment is heard, lead-in and trailing quiet included: cut closer to t
 fewer commands were heard in noise.
 """
 
+import math
 import sys
 from dataclasses import dataclass
 from enum import Enum
@@ -36,6 +42,18 @@ from voicecoach.speech.segmenter import FRAME, Segment
 # A missed "too painful" keeps someone exercising in pain; a false one only makes the session
 # gentler. It is held to less (`alone_lenient`, `agree_lenient`).
 LENIENT = frozenset({"pain"})
+
+# What Moonshine writes for sounds and words that ask for nothing: a person's grunts and
+# exclamations while exercising, and counting along with the coach. A decoy that is one of a
+# table's phrases ("yes" when asking yes or no) is left out of that table's hearing.
+DECOYS = (
+    "oh", "ow", "ouch", "ah", "uh", "um", "hmm", "mm", "ugh", "oof", "phew", "whoa", "huh",
+    "ha", "ha ha", "oops", "wow", "yeah", "hey", "okay", "no", "yes", "argh", "ooh", "eh",
+    "hi", "hello", "bye", "yay", "aw", "oh no", "oh my god", "come on", "go", "yep", "nope",
+    "alright", "good", "fine", "one", "two", "three", "four", "five", "six", "seven",
+    "eight", "nine", "ten", "down", "up", "hold", "left", "right",
+)  # fmt: skip
+DECOY = "decoy"  # the intent of a decoy
 
 
 class Trust(Enum):
@@ -78,7 +96,8 @@ class SecondOpinion:
             options.agree_weak,
             options.agree_lenient,
         )
-        self._scorer = PhraseScorer(table, limit)
+        # A decoy matters only within `alone`: no farther one is followed.
+        self._scorer = PhraseScorer(with_decoys(table), limit, {DECOY: options.alone})
         self._early: tuple[tuple[int, int], dict[str, float]] | None = None
         self.heard: dict[str, float] = {}  # the last hearing's regret of each phrase within reach
         self.rule = ""  # which rule gave the last command: "alone", "agree" or "lenient"
@@ -123,10 +142,15 @@ class SecondOpinion:
 
     def _verdict(self, proposed: str | None, trust: Trust) -> PhraseRegret | None:
         options = self.options
-        closest = self._scorer.closest(self.heard)
+        table = self._scorer.table
+        heard = {p: r for p, r in self.heard.items() if table.intent_for(p) != DECOY}
+        decoy = min((r for p, r in self.heard.items() if p not in heard), default=math.inf)
+        closest = self._scorer.closest(heard)
         if closest is None:
             return None
-        alone = options.alone_lenient if closest.intent in LENIENT else options.alone
+        # "Too painful" stands decoys or not: Moonshine may hear it cut short as "Two."
+        lenient = closest.intent in LENIENT
+        alone = options.alone_lenient if lenient else min(options.alone, decoy)
         if closest.regret <= alone:
             self.rule = "alone"
             return closest
@@ -140,6 +164,12 @@ class SecondOpinion:
                 self.rule = "lenient"
                 return backing
         return None
+
+
+def with_decoys(table: PhraseTable) -> PhraseTable:
+    """`table` and the decoys that are not its phrases, under the intent `DECOY`."""
+    decoys = {decoy: DECOY for decoy in DECOYS if table.intent_for(decoy) is None}
+    return PhraseTable(table.name, {**table.intents, **decoys})
 
 
 @cache
