@@ -88,7 +88,7 @@ SUMMARY_HEADER = (
 
 
 def summary_table(results: list[dict]) -> str:
-    lines = [SUMMARY_HEADER, "|" + " --- |" * (8 + len(NEGATIVES))]
+    lines = [SUMMARY_HEADER, _rule(SUMMARY_HEADER)]
     for system in _systems(results):
         s = system_summary(results, system)
         latency = f"{_num(_ms(s['p50']), 0)} / {_num(_ms(s['p95']), 0)}"
@@ -101,18 +101,23 @@ def summary_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _rule(header: str) -> str:
+    """The line under a table's header: one cell per column of it."""
+    return "|" + " --- |" * (header.count("|") - 1)
+
+
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else 1000 * seconds
 
 
 def condition_table(results: list[dict]) -> str:
     by = _group(results)
-    lines = [
+    header = (
         "| system | condition | accuracy | substitutions | misses | insertions "
         + "".join(f"| false/10 min {name} " for name in NEGATIVES.values())
-        + '| "too painful" heard |',
-        "|" + " --- |" * (7 + len(NEGATIVES)),
-    ]
+        + '| "too painful" heard |'
+    )
+    lines = [header, _rule(header)]
     for system in _systems(results):
         for condition in _conditions(results):
             c = by.get((system, condition, "commands"))
