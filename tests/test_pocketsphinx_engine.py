@@ -163,6 +163,25 @@ def test_serve_can_listen_for_every_real_routine_name():
     assert recognizer.feed(np.zeros(16000, np.int16)) == []
 
 
+def test_every_yes_or_no_answer_is_heard(tmp_path: Path) -> None:
+    """After "sharp pain" the coach asks whether to switch to gentle stretches: "yeah", "sure"
+    and "nope" are answers, not the grunts they are decoys for in a session."""
+    from voicecoach.speech.commands import YES_NO
+
+    phrases = YES_NO.phrases()
+    clips = [espeak(phrase, tmp_path / f"{i}.wav") for i, phrase in enumerate(phrases)]
+    pcm, spans = stream(clips)
+    blocks = (pcm[i : i + 1600] for i in range(0, len(pcm), 1600))
+    events = list(recognize_stream(PocketSphinxRecognizer(table=YES_NO), blocks))
+    heard = {
+        phrase: event.command
+        for event in events
+        for phrase, (start, end) in zip(phrases, spans, strict=True)
+        if start - 0.3 < event.start < end
+    }
+    assert heard == {phrase: YES_NO.intent_for(phrase) for phrase in phrases}
+
+
 def test_recognisers_for_several_tables_share_one_decoder_pair(phrase_stream: tuple) -> None:
     """serve listens for four tables in turn: each table is a search in one shared decoder pair
     (a decoder costs ~27 MB), and taking the decoders over never breaks the other recogniser."""

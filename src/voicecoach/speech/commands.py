@@ -90,7 +90,10 @@ CHECK_IN = PhraseTable(
 
 YES_NO = PhraseTable(
     "yes-no",
-    {"yes": "yes", "yes please": "yes", "no": "no", "no thanks": "no", "no thank you": "no"},
+    {
+        **dict.fromkeys(("yes", "yes please", "yeah", "yep", "sure", "okay"), "yes"),
+        **dict.fromkeys(("no", "no thanks", "no thank you", "nope"), "no"),
+    },
 )
 
 
