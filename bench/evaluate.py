@@ -93,8 +93,9 @@ def _past_echo_guard(
     return obeyed
 
 
-def belongs_to(event: CommandEvent, said: Placed) -> bool:
-    """Whether `event` came while `said` was spoken, give or take SLACK."""
+def belongs_to(event: CommandEvent | Placed, said: Placed) -> bool:
+    """Whether `event` (or any span of the stream) came while `said` was spoken, give or take
+    SLACK."""
     return event.start < said.end + SLACK and event.end > said.start - SLACK
 
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bench import negatives, noise, report, systems, tts
+from bench import evidence, negatives, noise, recognition, report, systems, tts
 from bench.evaluate import run
 from bench.streams import build
 from voicecoach.speech.commands import command_for
+from voicecoach.speech.second_opinion import SecondOpinionOptions
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
@@ -93,3 +94,37 @@ def test_the_coach_stream_is_also_scored_past_the_echo_guard() -> None:
     score = run(systems.factory("ps-default"), stream, stream.audio, "coach")
     assert score.false_commands >= 2  # the recogniser alone obeys the coach saying commands
     assert score.guarded_false == 0
+
+
+def replayed(rows: list[dict], outcome: str, **options: float) -> int:
+    """Segments of `rows` (clean) with this outcome, replayed under `options`."""
+    counts = evidence.replay(rows, SecondOpinionOptions(**options))
+    return counts[rows[0]["kind"], "clean", outcome, "replayed"]
+
+
+def test_evidence_logs_every_judged_segment_and_replays_it_as_the_recogniser_judged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bench.evidence's log, replayed under the recogniser's own options, gives the verdicts
+    the recogniser gave; under other options, other verdicts."""
+    clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
+    monkeypatch.setitem(recognition._STREAMS, "commands", build("commands", clips, seed=0))
+    rows = evidence._job(("commands", noise.CONDITIONS[0]))
+    assert [row["said"] for row in rows] == [[text] for text in PHRASES]
+    assert [row["verdict"] for row in rows] == [str(command_for(text)) for text in PHRASES]
+    counts = evidence.replay(rows, SecondOpinionOptions())
+    logged = {key[:3]: n for key, n in counts.items() if key[3] == "logged"}
+    assert logged == {key[:3]: n for key, n in counts.items() if key[3] == "replayed"}
+    deaf = dict.fromkeys(("alone", "alone_lenient", "agree", "agree_weak", "agree_lenient"), -1)
+    assert replayed(rows, "right") == 3 and replayed(rows, "right", **deaf) == 0
+
+
+def test_a_replayed_grunt_is_a_command_only_when_no_decoy_is_nearer() -> None:
+    grunt = {
+        "kind": "exclamations", "condition": "clean", "said": ["Oof"], "proposed": None,
+        "trust": "WEAK", "verdict": None, "hearings": [{"help": 2.5, "oof": 1.0}],
+    }  # fmt: skip
+    assert replayed([grunt], "false") == 0
+    grunt["hearings"] = [{"help": 2.5, "oof": 2.9}]
+    assert replayed([grunt], "false") == 1
+    assert replayed([grunt], "false", alone=2) == 0

@@ -88,19 +88,25 @@ class SecondOpinionOptions:
 class SecondOpinion:
     def __init__(self, table: PhraseTable, options: SecondOpinionOptions | None = None) -> None:
         self.options = options or SecondOpinionOptions()
+        # A decoy matters only within `alone`: no farther one is followed.
+        limits = {DECOY: self.options.alone}
+        self._scorer = PhraseScorer(with_decoys(table), self.reach, limits)
+        self._early: tuple[tuple[int, int], dict[str, float]] | None = None
+        # For the last segment judged: each hearing's regret of every phrase within reach.
+        self.hearings: list[dict[str, float]] = []
+        self.rule = ""  # which rule gave the last command: "alone", "agree" or "lenient"
+
+    @property
+    def reach(self) -> float:
+        """The largest regret any rule looks at: no phrase farther off is followed."""
         options = self.options
-        limit = max(
+        return max(
             options.alone,
             options.alone_lenient,
             options.agree,
             options.agree_weak,
             options.agree_lenient,
         )
-        # A decoy matters only within `alone`: no farther one is followed.
-        self._scorer = PhraseScorer(with_decoys(table), limit, {DECOY: options.alone})
-        self._early: tuple[tuple[int, int], dict[str, float]] | None = None
-        self.heard: dict[str, float] = {}  # the last hearing's regret of each phrase within reach
-        self.rule = ""  # which rule gave the last command: "alone", "agree" or "lenient"
 
     def reset(self) -> None:
         self._early = None
@@ -130,21 +136,25 @@ class SecondOpinion:
         audio gives no command."""
         early, self._early = self._early, None
         if early is not None and early[0] == (segment.speech_start, segment.speech_end):
-            self.heard = early[1]
+            self.hearings = [early[1]]
         else:
-            self.heard = self._scorer.regrets(segment.audio)
-        verdict = self._verdict(proposed, trust)
+            self.hearings = [self._scorer.regrets(segment.audio)]
+        verdict = self.verdict(self.hearings[0], proposed, trust)
         if verdict is not None or unsuppressed is None:
             return verdict
         # Full benchmark: see the README (second opinion).
-        self.heard = self._scorer.regrets(unsuppressed)
-        return self._verdict(proposed, trust)
+        self.hearings.append(self._scorer.regrets(unsuppressed))
+        return self.verdict(self.hearings[1], proposed, trust)
 
-    def _verdict(self, proposed: str | None, trust: Trust) -> PhraseRegret | None:
+    def verdict(
+        self, regrets: dict[str, float], proposed: str | None, trust: Trust
+    ) -> PhraseRegret | None:
+        """The command one hearing's `regrets` give under the rule, None if none; `judge`
+        without Moonshine, so that `bench.evidence` can replay logged hearings."""
         options = self.options
         table = self._scorer.table
-        heard = {p: r for p, r in self.heard.items() if table.intent_for(p) != DECOY}
-        decoy = min((r for p, r in self.heard.items() if p not in heard), default=math.inf)
+        heard = {p: r for p, r in regrets.items() if table.intent_for(p) != DECOY}
+        decoy = min((r for p, r in regrets.items() if p not in heard), default=math.inf)
         closest = self._scorer.closest(heard)
         if closest is None:
             return None
@@ -159,7 +169,7 @@ class SecondOpinion:
             self.rule = "agree"
             return closest
         if proposed in LENIENT:
-            backing = self._scorer.closest(self.heard, proposed)
+            backing = self._scorer.closest(regrets, proposed)
             if backing is not None and backing.regret <= options.agree_lenient:
                 self.rule = "lenient"
                 return backing
