@@ -1,6 +1,6 @@
 """What the second opinion heard in every segment it judged, to try its rules offline.
 
-    python -m bench.evidence evidence.jsonl     (about 50 min on 2 cores)
+    python -m bench.evidence evidence.jsonl     (about 45 min on 2 cores)
     python -m bench.evidence --replay evidence.jsonl --alone 3.5 --agree-weak 5
 
 The first runs the default recogniser over the benchmark's streams (the same audio, conditions
