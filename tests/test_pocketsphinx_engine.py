@@ -12,7 +12,7 @@ import pytest
 
 from voicecoach.cli import listen
 from voicecoach.errors import UserError
-from voicecoach.speech.commands import all_phrases, command_for
+from voicecoach.speech.commands import SESSION, YES_NO, PhraseTable, all_phrases, command_for
 from voicecoach.speech.pocketsphinx_engine import (
     DECODER_ALONE,
     PocketSphinxOptions,
@@ -53,10 +53,13 @@ def stream(
 
 
 def recognize(
-    pcm: np.ndarray, block: int = 1600, options: PocketSphinxOptions | None = None
+    pcm: np.ndarray,
+    block: int = 1600,
+    options: PocketSphinxOptions | None = None,
+    table: PhraseTable = SESSION,
 ) -> list[CommandEvent]:
     blocks = (pcm[i : i + block] for i in range(0, len(pcm), block))
-    return list(recognize_stream(PocketSphinxRecognizer(options), blocks))
+    return list(recognize_stream(PocketSphinxRecognizer(options, table), blocks))
 
 
 @pytest.fixture(scope="module")
@@ -166,13 +169,10 @@ def test_serve_can_listen_for_every_real_routine_name():
 def test_every_yes_or_no_answer_is_heard(tmp_path: Path) -> None:
     """After "sharp pain" the coach asks whether to switch to gentle stretches: "yeah", "sure"
     and "nope" are answers, not the grunts they are decoys for in a session."""
-    from voicecoach.speech.commands import YES_NO
-
     phrases = YES_NO.phrases()
     clips = [espeak(phrase, tmp_path / f"{i}.wav") for i, phrase in enumerate(phrases)]
     pcm, spans = stream(clips)
-    blocks = (pcm[i : i + 1600] for i in range(0, len(pcm), 1600))
-    events = list(recognize_stream(PocketSphinxRecognizer(table=YES_NO), blocks))
+    events = recognize(pcm, table=YES_NO)
     heard = {
         phrase: event.command
         for event in events
@@ -186,7 +186,7 @@ def test_recognisers_for_several_tables_share_one_decoder_pair(phrase_stream: tu
     """serve listens for four tables in turn: each table is a search in one shared decoder pair
     (a decoder costs ~27 MB), and taking the decoders over never breaks the other recogniser."""
     from voicecoach.speech import pocketsphinx_engine
-    from voicecoach.speech.commands import CHECK_IN, SESSION, YES_NO
+    from voicecoach.speech.commands import CHECK_IN
 
     session = PocketSphinxRecognizer(table=SESSION)
     before = len(pocketsphinx_engine._SHARED)
