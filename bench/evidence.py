@@ -9,7 +9,7 @@ the stream, the condition, what was said there, the decoder's proposal and trust
 and the rule that gave it, and each hearing's regret of every phrase and decoy within reach
 (decoys followed as far as phrases, so that a looser rule can be replayed too).
 The second replays those hearings under other options (`SecondOpinionOptions`; the rule itself
-is `SecondOpinion.verdict`, the recogniser's own) and prints, for each stream and condition, the
+is `SecondOpinion.decide`, the recogniser's own) and prints, for each stream and condition, the
 segments right, wrong and false, logged against replayed. A segment counts, not an utterance,
 so the figures are near the benchmark's, not equal to them; regrets are logged to hundredths, so
 now and then a replay under the same options turns a verdict at a threshold.
@@ -99,10 +99,7 @@ def replay(rows: list[dict[str, Any]], options: SecondOpinionOptions) -> Counter
     opinion = SecondOpinion(SESSION, options)
     counts: Counter[tuple] = Counter()
     for row in rows:
-        verdict = None
-        for heard in row["hearings"]:
-            if verdict := opinion.verdict(heard, row["proposed"], Trust[row["trust"]]):
-                break
+        verdict = opinion.decide(row["hearings"], row["proposed"], Trust[row["trust"]])
         replayed = verdict.intent if verdict else None
         for source, intent in (("logged", row["verdict"]), ("replayed", replayed)):
             if outcome := _outcome(row, intent):

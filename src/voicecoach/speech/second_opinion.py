@@ -28,6 +28,7 @@ fewer commands were heard in noise.
 
 import math
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -136,21 +137,36 @@ class SecondOpinion:
         audio gives no command."""
         early, self._early = self._early, None
         if early is not None and early[0] == (segment.speech_start, segment.speech_end):
-            self.hearings = [early[1]]
+            first = early[1]
         else:
-            self.hearings = [self._scorer.regrets(segment.audio)]
-        verdict = self.verdict(self.hearings[0], proposed, trust)
-        if verdict is not None or unsuppressed is None:
-            return verdict
-        # Full benchmark: see the README (second opinion).
-        self.hearings.append(self._scorer.regrets(unsuppressed))
-        return self.verdict(self.hearings[1], proposed, trust)
+            first = self._scorer.regrets(segment.audio)
+        return self.decide(self._hearings(first, unsuppressed), proposed, trust)
 
-    def verdict(
+    def _hearings(
+        self, first: dict[str, float], unsuppressed: np.ndarray | None
+    ) -> Iterator[dict[str, float]]:
+        yield first
+        if unsuppressed is not None:
+            # Full benchmark: see the README (second opinion).
+            yield self._scorer.regrets(unsuppressed)
+
+    def decide(
+        self, hearings: Iterable[dict[str, float]], proposed: str | None, trust: Trust
+    ) -> PhraseRegret | None:
+        """The command of the first hearing that gives one under the rule, None if none; a
+        later hearing is not taken (from a generator, not even made) once one has.
+        `bench.evidence` replays logged hearings through it."""
+        self.hearings = []
+        for regrets in hearings:
+            self.hearings.append(regrets)
+            if (verdict := self._verdict(regrets, proposed, trust)) is not None:
+                return verdict
+        return None
+
+    def _verdict(
         self, regrets: dict[str, float], proposed: str | None, trust: Trust
     ) -> PhraseRegret | None:
-        """The command one hearing's `regrets` give under the rule, None if none; `judge`
-        without Moonshine, so that `bench.evidence` can replay logged hearings."""
+        """The command one hearing's `regrets` give under the rule, None if none."""
         options = self.options
         table = self._scorer.table
         heard = {p: r for p, r in regrets.items() if table.intent_for(p) != DECOY}
