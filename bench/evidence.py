@@ -36,8 +36,11 @@ from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, Trust
 from voicecoach.speech.segmenter import Segment
 
-# The options of the rule (`early` says when to hear, not what to accept).
-_RULE_OPTIONS = [f.name for f in dataclasses.fields(SecondOpinionOptions) if f.name != "early"]
+# The options of the rule (`early` and `high_pass` say how to hear, not what to accept).
+_HEARING_OPTIONS = ("early", "high_pass")
+_RULE_OPTIONS = [
+    f.name for f in dataclasses.fields(SecondOpinionOptions) if f.name not in _HEARING_OPTIONS
+]
 _judged: list[dict[str, Any]] = []  # this worker's segments, in the order judged
 _judge = SecondOpinion.judge
 

@@ -216,13 +216,35 @@ def test_unsuppressed_audio_is_heard_when_the_suppressed_gives_no_command(
         return {"skip": 9.0 if pcm is suppressed else 1.0}
 
     monkeypatch.setattr(PhraseScorer, "regrets", fake_regrets)
-    opinion = SecondOpinion(SESSION)
+    # No high-pass: the fake tells the audio apart by identity, and the filter makes a copy.
+    opinion = SecondOpinion(SESSION, SecondOpinionOptions(high_pass=None))
     match = opinion.judge(segment(suppressed), None, Trust.VERIFIED, unsuppressed)
     assert match is not None and match.intent == "skip"
     assert heard == ["suppressed", "unsuppressed"]
     heard.clear()
     assert opinion.judge(segment(unsuppressed), None, Trust.VERIFIED, suppressed) is not None
     assert heard == ["unsuppressed"]  # a command on the first hearing: no second
+
+
+def test_only_the_suppressed_audio_is_heard_through_the_high_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 50 Hz hum under a 1 kHz tone: what Moonshine is given is measured, its verdict faked
+    (none, so that the unsuppressed audio is heard too)."""
+    t = np.arange(16_000) / 16_000
+    pcm = (3000 * np.sin(2 * np.pi * 50 * t) + 3000 * np.sin(2 * np.pi * 1000 * t)).astype(np.int16)
+    levels: list[tuple[float, float]] = []  # (50 Hz, 1 kHz) amplitude of each hearing
+
+    def fake_regrets(self: PhraseScorer, heard: np.ndarray) -> dict[str, float]:
+        spectrum = np.abs(np.fft.rfft(heard[8000:])) / 4000  # past the filter's settling
+        levels.append((spectrum[25], spectrum[500]))  # 2 Hz bins
+        return {}
+
+    monkeypatch.setattr(PhraseScorer, "regrets", fake_regrets)
+    SecondOpinion(SESSION).judge(segment(pcm), None, Trust.VERIFIED, unsuppressed=pcm.copy())
+    (hum, tone), (raw_hum, raw_tone) = levels
+    assert hum < 100 and tone > 2900  # 150 Hz high-pass: the hum is gone, the tone kept
+    assert raw_hum > 2900 and raw_tone > 2900
 
 
 @needs_espeak
