@@ -236,8 +236,8 @@ def test_only_the_suppressed_audio_is_heard_through_the_high_pass(
     levels: list[tuple[float, float]] = []  # (50 Hz, 1 kHz) amplitude of each hearing
 
     def fake_regrets(self: PhraseScorer, heard: np.ndarray) -> dict[str, float]:
-        spectrum = np.abs(np.fft.rfft(heard[8000:])) / 4000  # past the filter's settling
-        levels.append((spectrum[25], spectrum[500]))  # 2 Hz bins
+        spectrum = np.abs(np.fft.rfft(heard)) / 8000  # amplitude, in 1 Hz bins
+        levels.append((spectrum[50], spectrum[1000]))
         return {}
 
     monkeypatch.setattr(PhraseScorer, "regrets", fake_regrets)
