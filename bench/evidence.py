@@ -16,7 +16,6 @@ now and then a replay under the same options turns a verdict at a threshold.
 """
 
 import argparse
-import dataclasses
 import json
 from collections import Counter
 from pathlib import Path
@@ -28,7 +27,6 @@ from bench import noise
 from bench.evaluate import BLOCK, belongs_to
 from bench.recognition import _STREAMS, _streams, job_pool, measured, noisy_audio
 from bench.streams import Placed
-from voicecoach.speech import second_opinion
 from voicecoach.speech.commands import SESSION, command_for
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.phrase_scorer import PhraseRegret, PhraseScorer
@@ -36,11 +34,6 @@ from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, Trust
 from voicecoach.speech.segmenter import Segment
 
-# The options of the rule (`early` and `high_pass` say how to hear, not what to accept).
-_HEARING_OPTIONS = ("early", "high_pass")
-_RULE_OPTIONS = [
-    f.name for f in dataclasses.fields(SecondOpinionOptions) if f.name not in _HEARING_OPTIONS
-]
 _judged: list[dict[str, Any]] = []  # this worker's segments, in the order judged
 _judge = SecondOpinion.judge
 
@@ -72,8 +65,7 @@ def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
     # Decoys followed as far as phrases, so that a looser rule can be replayed. The verdicts
     # stay the recogniser's (regrets move by hundredths of a nat with the decoder's batch).
     opinion = recognizer._second_opinion  # type: ignore[attr-defined]
-    table = second_opinion.with_decoys(recognizer.table)  # type: ignore[attr-defined]
-    opinion._scorer = PhraseScorer(table, opinion.reach)
+    opinion._scorer = PhraseScorer(opinion._scorer.table, opinion.reach)
     _judged.clear()
     for i in range(0, len(audio), BLOCK):
         recognizer.feed(audio[i : i + BLOCK])
@@ -126,8 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="JSON lines file to write, or to replay")
     parser.add_argument("--replay", action="store_true", help="replay FILE under the options")
-    for name in _RULE_OPTIONS:
-        default = getattr(SecondOpinionOptions(), name)
+    for name, default in SecondOpinionOptions().thresholds().items():
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=default, help="nats")
     return parser
 
@@ -135,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
 def main() -> None:
     args = _parser().parse_args()
     if args.replay:
-        options = SecondOpinionOptions(**{name: getattr(args, name) for name in _RULE_OPTIONS})
+        thresholds = SecondOpinionOptions().thresholds()
+        options = SecondOpinionOptions(**{name: getattr(args, name) for name in thresholds})
         with args.file.open() as f:
             rows = [json.loads(line) for line in f]
         _print_replay(rows, replay(rows, options))

@@ -115,7 +115,7 @@ def test_evidence_logs_every_judged_segment_and_replays_it_as_the_recogniser_jud
     counts = evidence.replay(rows, SecondOpinionOptions())
     logged = {key[:3]: n for key, n in counts.items() if key[3] == "logged"}
     assert logged == {key[:3]: n for key, n in counts.items() if key[3] == "replayed"}
-    deaf = dict.fromkeys(("alone", "alone_lenient", "agree", "agree_weak", "agree_lenient"), -1)
+    deaf = dict.fromkeys(SecondOpinionOptions().thresholds(), -1)
     assert replayed(rows, "right") == 3 and replayed(rows, "right", **deaf) == 0
 
 

@@ -31,7 +31,7 @@ other) and little that tells one word from another.
 import math
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from functools import cache
 
@@ -91,6 +91,12 @@ class SecondOpinionOptions:
     # in white noise.
     high_pass: float | None = 150.0
 
+    def thresholds(self) -> dict[str, float]:
+        """The rule's regret thresholds by name (`early` and `high_pass` say how to hear, not
+        what to accept)."""
+        hearing = ("early", "high_pass")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hearing}
+
 
 class SecondOpinion:
     def __init__(self, table: PhraseTable, options: SecondOpinionOptions | None = None) -> None:
@@ -106,14 +112,7 @@ class SecondOpinion:
     @property
     def reach(self) -> float:
         """The largest regret any rule looks at: no phrase farther off is followed."""
-        options = self.options
-        return max(
-            options.alone,
-            options.alone_lenient,
-            options.agree,
-            options.agree_weak,
-            options.agree_lenient,
-        )
+        return max(self.options.thresholds().values())
 
     def reset(self) -> None:
         self._early = None
