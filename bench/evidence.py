@@ -1,23 +1,23 @@
-"""What the second opinion heard in every segment it judged, to try its rules offline.
+"""What the second opinion heard in every segment it judged: the verdict model's data.
 
     python -m bench.evidence evidence.jsonl     (about 45 min on 2 cores)
-    python -m bench.evidence --replay evidence.jsonl --alone 3.5 --agree-weak 5
+    python -m bench.evidence --replay evidence.jsonl --threshold 0.5
 
 The first runs the default recogniser over the benchmark's streams (the same audio, conditions
 and seeds as bench.recognition) and writes one JSON line per segment the second opinion judged:
-the stream, the condition, what was said there, the decoder's proposal and trust, the verdict
-and the rule that gave it, and each hearing's regret of every phrase and decoy within reach
-(decoys followed as far as phrases, so that a looser rule can be replayed too).
-The second replays those hearings under other options (`SecondOpinionOptions`; the rule itself
-is `SecondOpinion.decide`, the recogniser's own) and prints, for each stream and condition, the
+the stream, the condition, what was said there and in which voice, the decoder's proposal (the
+command it decoded, its verification margin, whether weakly verified), both hearings' regret of
+every phrase and decoy within reach, and the verdict with each intent's odds. `bench.fit` fits
+the verdict model on it. `--replay` judges the logged hearings again under other options
+(`SecondOpinion.decide`, the recogniser's own) and prints, for each stream and condition, the
 segments right, wrong and false, logged against replayed. A segment counts, not an utterance,
-so the figures are near the benchmark's, not equal to them; regrets are logged to hundredths, so
-now and then a replay under the same options turns a verdict at a threshold.
+so the figures are near the benchmark's, not equal to them.
 """
 
 import argparse
 import json
 from collections import Counter
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,10 @@ from bench.recognition import _STREAMS, _streams, job_pool, measured, noisy_audi
 from bench.streams import Placed
 from voicecoach.speech.commands import SESSION, command_for
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.phrase_scorer import PhraseRegret, PhraseScorer
 from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, Trust
+from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions
 from voicecoach.speech.segmenter import Segment
+from voicecoach.speech.verdict import Model, Proposal, Verdict, candidates
 
 _judged: list[dict[str, Any]] = []  # this worker's segments, in the order judged
 _judge = SecondOpinion.judge
@@ -41,19 +41,27 @@ _judge = SecondOpinion.judge
 def _judge_and_log(
     self: SecondOpinion,
     segment: Segment,
-    proposed: str | None,
-    trust: Trust = Trust.VERIFIED,
+    proposal: Proposal,
     unsuppressed: np.ndarray | None = None,
-) -> PhraseRegret | None:
-    verdict = _judge(self, segment, proposed, trust, unsuppressed)
+) -> Verdict | None:
+    verdict = _judge(self, segment, proposal, unsuppressed)
+    seconds = (segment.speech_end - segment.speech_start) / SAMPLE_RATE
+    found = candidates(self.table, self.hearings, proposal, seconds)
+    margin = None if proposal.margin is None else round(proposal.margin, 2)
     _judged.append({
         "start": round(segment.speech_start / SAMPLE_RATE, 2),
         "end": round(segment.speech_end / SAMPLE_RATE, 2),
-        "proposed": proposed, "trust": trust.name,
-        "verdict": verdict.intent if verdict else None, "rule": self.rule if verdict else None,
+        "decoded": proposal.intent, "margin": margin, "weak": proposal.weak,
+        "verdict": verdict.intent if verdict else None,
+        "odds": {c.intent: round(self.odds.odds(c), 3) for c in found},
         "hearings": [{p: round(r, 2) for p, r in heard.items()} for heard in self.hearings],
     })  # fmt: skip
     return verdict
+
+
+def proposal(row: dict[str, Any]) -> Proposal:
+    """The decoder's proposal a logged row records."""
+    return Proposal(row["decoded"], row["margin"], row["weak"])
 
 
 def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
@@ -62,10 +70,6 @@ def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
     stream = _STREAMS[kind]
     audio = noisy_audio(kind, condition)
     recognizer = make_recognizer("pocketsphinx")
-    # Decoys followed as far as phrases, so that a looser rule can be replayed. The verdicts
-    # stay the recogniser's (regrets move by hundredths of a nat with the decoder's batch).
-    opinion = recognizer._second_opinion  # type: ignore[attr-defined]
-    opinion._scorer = PhraseScorer(opinion._scorer.table, opinion.reach)
     _judged.clear()
     for i in range(0, len(audio), BLOCK):
         recognizer.feed(audio[i : i + BLOCK])
@@ -73,8 +77,9 @@ def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
     rows = []
     for row in _judged:
         judged = Placed("", "", row["start"], row["end"])
-        said = [p.text for p in stream.placed if belongs_to(judged, p)]
-        rows.append({"kind": kind, "condition": condition.name, "said": said, **row})
+        placed = [p for p in stream.placed if belongs_to(judged, p)]
+        said = {"said": [p.text for p in placed], "voices": [p.voice for p in placed]}
+        rows.append({"kind": kind, "condition": condition.name, **said, **row})
     return rows
 
 
@@ -89,12 +94,14 @@ def _outcome(row: dict[str, Any], verdict: str | None) -> str | None:
     return "right" if verdict in said else "wrong"
 
 
-def replay(rows: list[dict[str, Any]], options: SecondOpinionOptions) -> Counter[tuple]:
+def replay(
+    rows: list[dict[str, Any]], options: SecondOpinionOptions, odds: Model | None = None
+) -> Counter[tuple]:
     """(kind, condition, outcome, "logged" or "replayed") -> segments."""
-    opinion = SecondOpinion(SESSION, options)
+    opinion = SecondOpinion(SESSION, options, odds)
     counts: Counter[tuple] = Counter()
     for row in rows:
-        verdict = opinion.decide(row["hearings"], row["proposed"], Trust[row["trust"]])
+        verdict = opinion.decide(row["hearings"], proposal(row), row["end"] - row["start"])
         replayed = verdict.intent if verdict else None
         for source, intent in (("logged", row["verdict"]), ("replayed", replayed)):
             if outcome := _outcome(row, intent):
@@ -114,20 +121,23 @@ def _print_replay(rows: list[dict[str, Any]], counts: Counter[tuple]) -> None:
         print(f"| {kind} | {condition} | {' | '.join(cells)} |")
 
 
+THRESHOLDS = [f.name for f in fields(SecondOpinionOptions) if f.name.endswith("threshold")]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="JSON lines file to write, or to replay")
     parser.add_argument("--replay", action="store_true", help="replay FILE under the options")
-    for name, default in SecondOpinionOptions().thresholds().items():
-        parser.add_argument("--" + name.replace("_", "-"), type=float, default=default, help="nats")
+    for name in THRESHOLDS:
+        default = getattr(SecondOpinionOptions(), name)
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=default, help="odds")
     return parser
 
 
 def main() -> None:
     args = _parser().parse_args()
     if args.replay:
-        thresholds = SecondOpinionOptions().thresholds()
-        options = SecondOpinionOptions(**{name: getattr(args, name) for name in thresholds})
+        options = SecondOpinionOptions(**{name: getattr(args, name) for name in THRESHOLDS})
         with args.file.open() as f:
             rows = [json.loads(line) for line in f]
         _print_replay(rows, replay(rows, options))

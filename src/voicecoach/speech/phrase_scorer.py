@@ -33,14 +33,6 @@ WORD = "\u2581"  # marks a token that begins a word
 SOUNDS_ALIKE = {"too": "two"}
 
 
-@dataclass(frozen=True)
-class PhraseRegret:
-    intent: str
-    phrase: str
-    regret: float  # nats the model gives up to write this phrase instead of its own transcript
-    margin: float  # how much more the best phrase of any other intent gives up (inf: none near)
-
-
 @dataclass
 class _Node:
     children: dict[int, "_Node"] = field(default_factory=dict)
@@ -65,22 +57,6 @@ class PhraseScorer:
                     node = node.children.setdefault(token, _Node())
                     node.limit = max(node.limit, self._limits[phrase])
                 node.phrases.append(phrase)
-
-    def best(self, pcm: np.ndarray) -> PhraseRegret | None:
-        """The phrase `pcm` (int16, 16 kHz) most likely says, with its regret; None when no
-        phrase comes within the limit."""
-        return self.closest(self.regrets(pcm))
-
-    def closest(self, regrets: dict[str, float], intent: str | None = None) -> PhraseRegret | None:
-        """The phrase of `regrets` (of `intent`'s phrases, if given) with the least regret."""
-        mine = {p: r for p, r in regrets.items() if intent in (None, self.table.intent_for(p))}
-        if not mine:
-            return None
-        phrase = min(mine, key=mine.__getitem__)
-        found = self.table.intent_for(phrase) or ""
-        others = [r for p, r in regrets.items() if self.table.intent_for(p) != found]
-        margin = min(others, default=math.inf) - mine[phrase]
-        return PhraseRegret(found, phrase, mine[phrase], margin)
 
     def regrets(self, pcm: np.ndarray) -> dict[str, float]:
         """Each phrase's regret for `pcm`, for the phrases within the limit."""

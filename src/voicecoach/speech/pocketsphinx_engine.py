@@ -5,10 +5,10 @@ Rejection layers (each measured by `python -m bench.recognition`):
   2. a command is said on its own: a segment that follows other speech closely is rejected;
   3. verification: the command's decoding must beat a rival decoding of the same audio (any run
      of frequent words, or a free phone loop) by a margin per frame;
-  4. a second opinion: a general speech recogniser must find the command's phrase about as
-     likely as what it would write itself (`second_opinion`), which also rescues commands the
-     margin turned away; it hears the segment before noise suppression too, when the
-     suppressed audio gives no command.
+  4. a second opinion: a general speech recogniser hears the segment, before and after noise
+     suppression, and a model fitted on the benchmark weighs its hearings and the decoder's
+     command and margin into the odds of each command (`second_opinion`, `verdict`); this also
+     rescues commands the margin turned away.
 Both decoders work through a segment while it is spoken, so only its last frames remain to be
 decoded when it ends: latency is the segmenter's hangover plus a few milliseconds.
 
@@ -33,13 +33,9 @@ from voicecoach.speech.denoise import Denoiser
 from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words, phone_words
 from voicecoach.speech.noise_floor import NoiseFloor
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.second_opinion import (
-    SecondOpinion,
-    SecondOpinionOptions,
-    Trust,
-    available,
-)
+from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, available
 from voicecoach.speech.segmenter import FRAME, Segment, Segmenter, SegmenterConfig
+from voicecoach.speech.verdict import Proposal
 
 MODEL = Path(pocketsphinx.get_model_path()) / "en-us"
 DENOISE_LEVEL = 2
@@ -58,9 +54,9 @@ class PocketSphinxOptions:
     # missed commands (higher) and false ones (lower). 2.5 with noise suppression at level 2
     # (5.0 without): measured with bench/ and the margins of every decoded segment.
     verify_margin: float = 2.5
-    # Below this far past verify_margin the decoder's command is weak, and the second opinion
-    # must back it closely (SecondOpinionOptions.agree_weak). Real phrases that became false
-    # commands ("Front left." as "end workout") had margins of 2 to 6.
+    # Below this far past verify_margin the decoder's command is weak (a feature of the second
+    # opinion's verdict). Real phrases that became false commands ("Front left." as "end
+    # workout") had margins of 2 to 6.
     weak_margin: float = 5.0
     # A general recogniser must back the command (None: the grammar decoder decides alone).
     second_opinion: SecondOpinionOptions | None = field(default_factory=SecondOpinionOptions)
@@ -140,7 +136,13 @@ class PocketSphinxRecognizer:
             return
         segment = self._segmenter.open_segment()
         if segment is not None and self._said_alone(segment):
-            self._second_opinion.hear_early(segment)
+            self._second_opinion.hear_early(segment, self._unsuppressed_audio(segment))
+
+    def _unsuppressed_audio(self, segment: Segment) -> np.ndarray | None:
+        """The segment's audio as it was before noise suppression (None: there was none)."""
+        if self._denoiser is None:
+            return None
+        return self._unsuppressed.get(segment.start, len(segment.audio))
 
     def _said_alone(self, segment: Segment) -> bool:
         """A command is said alone: after a moment of quiet, not in the flow of talk."""
@@ -185,18 +187,15 @@ class PocketSphinxRecognizer:
         if "rival" in results and intent is not None:
             rival = results["rival"][1]
             margin = (score - rival) / max(frames, 1) * 1e4 - self.options.verify_margin
-        if margin is not None and margin < 0:
-            intent = None
         confidence = _confidence(score / max(frames, 1) * 1e4, margin)
+        proposal = Proposal(intent, margin, self._weak(margin), text)
+        if not proposal.verified:
+            intent = None
         if self._second_opinion is not None:
-            unsuppressed = self._unsuppressed.get(segment.start, len(segment.audio))
-            match = self._second_opinion.judge(segment, intent, self._trust(margin), unsuppressed)
-            if match is None:
-                intent = None
-            else:
-                intent, text = match.intent, match.phrase
-                # exp(-regret): the phrase's probability next to Moonshine's own transcript's
-                confidence = min(confidence, math.exp(-max(match.regret, 0.0)))
+            unsuppressed = self._unsuppressed_audio(segment)
+            verdict = self._second_opinion.judge(segment, proposal, unsuppressed)
+            intent, text = (verdict.intent, verdict.phrase) if verdict else (None, text)
+            confidence = verdict.probability if verdict else 0.0
         if intent is None:
             self.rejected.append((segment, text, margin or 0.0))
             return None
@@ -209,10 +208,8 @@ class PocketSphinxRecognizer:
             confidence=confidence,
         )
 
-    def _trust(self, margin: float | None) -> Trust:
-        if margin is None:  # no rival decoding to measure it against
-            return Trust.VERIFIED
-        return Trust.WEAK if margin < self.options.weak_margin else Trust.VERIFIED
+    def _weak(self, margin: float | None) -> bool:
+        return margin is not None and 0 <= margin < self.options.weak_margin
 
 
 class _Recent:
