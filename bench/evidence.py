@@ -32,7 +32,7 @@ from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions
 from voicecoach.speech.segmenter import Segment
-from voicecoach.speech.verdict import Model, Proposal, Verdict, candidates
+from voicecoach.speech.verdict import Model, Proposal, Verdict
 
 _judged: list[dict[str, Any]] = []  # this worker's segments, in the order judged
 _judge = SecondOpinion.judge
@@ -45,15 +45,13 @@ def _judge_and_log(
     unsuppressed: np.ndarray | None = None,
 ) -> Verdict | None:
     verdict = _judge(self, segment, proposal, unsuppressed)
-    seconds = (segment.speech_end - segment.speech_start) / SAMPLE_RATE
-    found = candidates(self.table, self.hearings, proposal, seconds)
     margin = None if proposal.margin is None else round(proposal.margin, 2)
     _judged.append({
         "start": round(segment.speech_start / SAMPLE_RATE, 2),
         "end": round(segment.speech_end / SAMPLE_RATE, 2),
         "decoded": proposal.intent, "margin": margin, "weak": proposal.weak,
         "verdict": verdict.intent if verdict else None,
-        "odds": {c.intent: round(self.odds.odds(c), 3) for c in found},
+        "odds": {rated.intent: round(rated.probability, 3) for rated in self.rated},
         "hearings": [{p: round(r, 2) for p, r in heard.items()} for heard in self.hearings],
     })  # fmt: skip
     return verdict

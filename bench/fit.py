@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bench.evidence import _print_replay, proposal, replay
 from voicecoach.speech.commands import SESSION, command_for
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions
+from voicecoach.speech.second_opinion import SecondOpinionOptions, with_decoys
 from voicecoach.speech.verdict import WEIGHTS, Model, candidates
 
 FOLDS = 5
@@ -31,7 +31,7 @@ FOLDS = 5
 
 def examples(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and the row each candidate came from."""
-    table = SecondOpinion(SESSION, odds=Model(0.0, ())).table
+    table = with_decoys(SESSION)
     features, labels, origin = [], [], []
     for i, row in enumerate(rows):
         said = {command_for(text) for text in row["said"]}

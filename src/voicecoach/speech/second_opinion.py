@@ -89,8 +89,10 @@ class SecondOpinion:
         self._scorer = PhraseScorer(with_decoys(table), REACH, {DECOY: DECOY_REACH})
         self.table = self._scorer.table
         self._early: tuple[tuple[int, int], list[dict[str, float]]] | None = None
-        # For the last segment judged: each hearing's regret of every phrase within reach.
+        # For the last segment judged: each hearing's regret of every phrase within reach, and
+        # each intent it could mean with its odds, likeliest first.
         self.hearings: list[dict[str, float]] = []
+        self.rated: list[Verdict] = []
 
     def reset(self) -> None:
         self._early = None
@@ -138,7 +140,7 @@ class SecondOpinion:
         logged hearings through it."""
         self.hearings = list(hearings)
         found = candidates(self.table, self.hearings, proposal, seconds)
-        rated = sorted(
+        self.rated = rated = sorted(
             (Verdict(c.intent, c.phrase, self.odds.odds(c)) for c in found),
             key=lambda verdict: verdict.probability,
             reverse=True,
