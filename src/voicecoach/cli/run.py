@@ -6,6 +6,7 @@ import sys
 import threading
 from typing import TextIO
 
+from voicecoach.cli.routines import timed_line
 from voicecoach.coach.clock import RealClock
 from voicecoach.coach.driver import INPUT_CLOSED, Driver, Heard
 from voicecoach.coach.events import CommandHeard, Event, Say
@@ -140,5 +141,4 @@ def json_printer(event: Event) -> None:
 def text_printer(event: Event) -> None:
     if isinstance(event, Say | CommandHeard):
         text = event.text if isinstance(event, Say) else f"(heard: {event.text or event.command})"
-        minutes, seconds = divmod(int(event.t), 60)
-        print(f"[{minutes:02d}:{seconds:02d}] {text}", flush=True)
+        print(timed_line(event.t, text), flush=True)

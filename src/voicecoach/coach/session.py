@@ -384,10 +384,16 @@ class Session:
         return out
 
 
-def planned_seconds(library: Library, routine: Routine) -> float:
-    """How long the routine takes when nobody says anything: played on a virtual clock."""
+def planned_events(library: Library, routine: Routine) -> list[Event]:
+    """Everything the session does when nobody says anything, played on a virtual clock."""
     session = Session(library, routine)
     events = session.start(0.0)
     while (due := session.next_due()) is not None:
-        events = session.advance(due)
+        events += session.advance(due)
+    return events
+
+
+def planned_seconds(library: Library, routine: Routine) -> float:
+    """How long the routine takes when nobody says anything."""
+    events = planned_events(library, routine)
     return events[-1].t if events else 0.0
