@@ -16,6 +16,10 @@ from voicecoach.speech.vosk_model import (
     supports_grammar,
 )
 
+NETWORK_NOTE = (
+    "This is the only command that uses the network; everything else runs offline. "
+    "To stay offline, fetch the zip on another machine and run: voicecoach model install ZIP"
+)
 DEST_HELP = "folder to unpack into (default: the checkout's models/vosk, else the user data dir)"
 
 
@@ -23,7 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     model = sub.add_parser("model", help="download, install or look for the Vosk model (optional)")
     actions = model.add_subparsers(dest="model_action", required=True, metavar="ACTION")
 
-    download = actions.add_parser("download", help=f"download {SMALL_EN_US.name} (about 40 MB)")
+    download = actions.add_parser(
+        "download",
+        help=f"download {SMALL_EN_US.name} (about 40 MB; the one command that goes online)",
+        description=f"Download {SMALL_EN_US.name} (about 40 MB) from {SMALL_EN_US.url}. "
+        f"{NETWORK_NOTE}",
+    )
     download.add_argument("--dest", type=Path, metavar="DIR", help=DEST_HELP)
     download.add_argument("--quiet", action="store_true", help="no progress bar")
     download.set_defaults(handler=run_download)
@@ -49,6 +58,7 @@ def run_download(args: argparse.Namespace) -> int:
         print(f"Already installed: {dest / SMALL_EN_US.name}")
         return 0
     print(f"Downloading {SMALL_EN_US.url} into {dest}")
+    print("(the only VoiceCoach command that uses the network)")
     path = download_model(dest, progress=not args.quiet)
     print(f"Vosk model ready: {path}")
     return 0
