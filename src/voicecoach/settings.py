@@ -5,6 +5,7 @@ Precedence, lowest first: defaults < config file < VOICECOACH_<FIELD> environmen
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,6 +110,7 @@ class Settings(BaseModel):
 
 
 FIELDS = tuple(Settings.model_fields)
+SETTING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")  # what a mistyped setting could look like
 
 
 def config_path() -> Path:
@@ -154,13 +156,9 @@ def _given(overrides: dict[str, Any] | None) -> dict[str, Any]:
 def read_config_file(path: Path) -> dict[str, Any]:
     """The raw mapping in the config file: {} when the file is missing or holds only comments."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        text = yamlfile.read_text(path, "the config file")
+    except yamlfile.MissingFile:
         return {}
-    except OSError as error:
-        raise UserError(f"{path}: cannot read the config file ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: the config file is not UTF-8 text") from None
     data = yamlfile.parse(path, text)
     if data is None:
         return {}
@@ -178,6 +176,9 @@ def _validate(values: dict[str, Any], sources: dict[str, str], path: Path) -> Se
         field = str(first["loc"][0])
         source = sources[field]
         where = yamlfile.where(path, (field,)) if source.startswith("config") else source
+        if not SETTING_NAME.fullmatch(field):
+            # Not a config file at all (say /etc/shadow): show none of its content.
+            raise UserError(f"{where}: not a setting (settings are `name: value` lines)") from None
         raise UserError(f"{where}: {field}: {_problem(first)}") from None
 
 
@@ -188,5 +189,6 @@ def _problem(error: Any) -> str:
         return f"unknown setting ({hint})"
     if error["type"] == "value_error":
         got = error["input"]
-        return f"{error['ctx']['error']}" + ("" if isinstance(got, bool) else f" (got {got!r})")
+        shown = "" if isinstance(got, bool) else f" (got {yamlfile.shorten(got)})"
+        return f"{error['ctx']['error']}{shown}"
     return yamlfile.problem(error)

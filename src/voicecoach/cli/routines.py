@@ -8,7 +8,7 @@ from voicecoach.coach.events import Say
 from voicecoach.coach.session import planned_events, planned_seconds
 from voicecoach.errors import UserError
 from voicecoach.routines import Library, load_library
-from voicecoach.routines.loader import load_model
+from voicecoach.routines.loader import check_id, load_model
 from voicecoach.routines.schema import Dosage, Exercise, Routine
 
 
@@ -95,9 +95,11 @@ def validate_paths(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise UserError(f"{path}: no such file")
         if path.parent.name == "exercises":
-            load_model(path, Exercise)
+            check_id(load_model(path, Exercise), path)
         else:
-            library.check_routine(load_model(path, Routine), path)
+            routine = load_model(path, Routine)
+            check_id(routine, path)
+            library.check_routine(routine, path)
         print(f"{path}: ok")
     return 0
 

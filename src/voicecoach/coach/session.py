@@ -63,6 +63,7 @@ class Session:
         self.exercises_skipped: list[str] = []
         self._out: list[Event] = []
         self._announce: str | None = None
+        self.played: set[str] = set()
         self._load(routine)
 
     # --- the driver's interface -------------------------------------------------------------
@@ -110,6 +111,7 @@ class Session:
 
     def _load(self, routine: Routine) -> None:
         self.routine = routine
+        self.played.add(routine.id)  # pain never switches back to one of these: no circles
         self.steps = build_script(self.library, routine)
         self.exercise_names = [self.library.exercises[e.exercise] for e in routine.exercises]
         self._state = State.SPEAKING
@@ -269,7 +271,7 @@ class Session:
         self._abandon_set(now)
         self.paused_at = None
         fallback = self.routine.fallback
-        if fallback and fallback != self.routine.id and fallback in self.library.routines:
+        if fallback and fallback not in self.played and fallback in self.library.routines:
             took = self._say_all(PAIN_SWITCH, now)
             self._load(self.library.routines[fallback])
             self._emit(RoutineStarted(now + took, self.routine.id, self.routine.name, "pain"))

@@ -58,6 +58,24 @@ class Library:
         if fallback is not None and fallback not in self.routines and fallback != routine.id:
             where = yamlfile.where(path, ("fallback",))
             raise UserError(f"{where}: unknown fallback routine '{fallback}'")
+        if circle := self.fallback_circle(routine):
+            where = yamlfile.where(path, ("fallback",))
+            raise UserError(f"{where}: fallback routines go round in a circle: {circle}")
+
+    def fallback_circle(self, routine: Routine) -> str | None:
+        """`a -> b -> a` when following fallbacks from `routine` comes back to one already passed.
+
+        A routine falling back to itself means "no fallback" and ends the chain.
+        """
+        chain = [routine.id]
+        current: Routine | None = routine
+        while current is not None and current.fallback not in (None, current.id):
+            following = current.fallback
+            if following in chain:
+                return " -> ".join([*chain, following])
+            chain.append(following)
+            current = self.routines.get(following)
+        return None
 
 
 def load_library(root: Path | None = None, extra: Iterable[Path] = ()) -> Library:
@@ -81,19 +99,19 @@ def _add(table: dict[str, Model], item: Model, path: Path) -> None:
     item_id = item.id  # type: ignore[attr-defined]
     if item_id in table:
         raise UserError(f"{path}: id '{item_id}' is defined twice")
-    if path.stem != item_id:
-        raise UserError(f"{path}: id '{item_id}' does not match the file name '{path.stem}'")
+    check_id(item, path)
     table[item_id] = item
+
+
+def check_id(item: Exercise | Routine, path: Path) -> None:
+    """A library file is named after its id (routines and exercises are found by file name)."""
+    if path.stem != item.id:
+        raise UserError(f"{path}: id '{item.id}' does not match the file name '{path.stem}'")
 
 
 def load_model(path: Path, model: type[Model]) -> Model:
     """Parse one YAML file into `model`; any problem is one line naming file, line and field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UserError(f"{path}: cannot read ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text") from None
+    text = yamlfile.read_text(path, f"the {model.__name__.lower()} file")
     data = yamlfile.parse(path, text)
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"

@@ -3,10 +3,22 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 SpokenLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=240)]
+# Numbers must be written as numbers: YAML reads `yes` as true and "10" is a string, both slips.
+Count = StrictInt
+Seconds = StrictFloat
+MAX_EXERCISES = 100  # per routine: far more than any workout, and keeps planning quick
 
 
 class Strict(BaseModel):
@@ -44,38 +56,41 @@ class Sides(StrEnum):
 class Dosage(Strict):
     """How much of an exercise: `reps` per set (per side unless sides is none)."""
 
-    sets: int = Field(1, ge=1, le=20)
-    reps: int = Field(1, ge=1, le=100)
-    hold_seconds: float = Field(0, ge=0, le=600)
+    sets: Count = Field(1, ge=1, le=20)
+    reps: Count = Field(1, ge=1, le=100)
+    hold_seconds: Seconds = Field(0, ge=0, le=600)
     sides: Sides = Sides.NONE
-    rest_seconds: float = Field(30, ge=0, le=600)
-    tempo_seconds: float = Field(3, gt=0, le=30)
+    rest_seconds: Seconds = Field(30, ge=0, le=600)
+    tempo_seconds: Seconds = Field(3, gt=0, le=30)
 
 
 class DosageOverride(Strict):
     """A routine's changes to an exercise's default dosage; unset fields keep the default."""
 
-    sets: int | None = Field(None, ge=1, le=20)
-    reps: int | None = Field(None, ge=1, le=100)
-    hold_seconds: float | None = Field(None, ge=0, le=600)
+    sets: Count | None = Field(None, ge=1, le=20)
+    reps: Count | None = Field(None, ge=1, le=100)
+    hold_seconds: Seconds | None = Field(None, ge=0, le=600)
     sides: Sides | None = None
-    rest_seconds: float | None = Field(None, ge=0, le=600)
-    tempo_seconds: float | None = Field(None, gt=0, le=30)
+    rest_seconds: Seconds | None = Field(None, ge=0, le=600)
+    tempo_seconds: Seconds | None = Field(None, gt=0, le=30)
 
 
 class Progression(Strict):
     """Step one dosage field from `start` toward `target` after `sessions` clean sessions."""
 
     field: Literal["sets", "reps", "hold_seconds"]
-    start: float = Field(ge=0)
-    target: float = Field(ge=0)
-    step: float = Field(gt=0)
-    sessions: int = Field(1, ge=1)
+    start: Seconds = Field(ge=0)
+    target: Seconds = Field(ge=0)
+    step: Seconds = Field(gt=0)
+    sessions: Count = Field(1, ge=1)
 
     @model_validator(mode="after")
     def _start_before_target(self) -> "Progression":
         if self.start > self.target:
             raise ValueError(f"start ({self.start}) is above target ({self.target})")
+        limit = dosage_limit(self.field)
+        if self.target > limit:
+            raise ValueError(f"target ({self.target:g}) is above the {self.field} limit ({limit})")
         return self
 
 
@@ -106,11 +121,16 @@ class Routine(Strict):
     level: Level
     intro: list[SpokenLine] = []
     fallback: Slug | None = Field("gentle-stretches", description="Routine to switch to on pain")
-    rest_between_exercises: float = Field(20, ge=0, le=600)
-    exercises: list[RoutineEntry] = Field(min_length=1)
+    rest_between_exercises: Seconds = Field(20, ge=0, le=600)
+    exercises: list[RoutineEntry] = Field(min_length=1, max_length=MAX_EXERCISES)
 
 
 def effective_dosage(exercise: Exercise, entry: RoutineEntry) -> Dosage:
     """The exercise's dosage with the routine's overrides applied."""
     changes = entry.dosage.model_dump(exclude_none=True)
     return Dosage.model_validate(exercise.dosage.model_dump() | changes)
+
+
+def dosage_limit(field: str) -> float:
+    """The largest value `Dosage` allows for `field`."""
+    return next(m.le for m in Dosage.model_fields[field].metadata if hasattr(m, "le"))
