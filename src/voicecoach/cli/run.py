@@ -1,6 +1,7 @@
 """`voicecoach run ROUTINE`: a coaching session, live or in text mode."""
 
 import argparse
+import io
 import json
 import sys
 import threading
@@ -98,6 +99,8 @@ def run_session(args: argparse.Namespace) -> int:
             session = build_session(library, routine, settings, history)
             with logged(history, session, show) as on_event:
                 driver = Driver(session, RealClock(args.speed), on_event)
+                if isinstance(sys.stdin, io.TextIOWrapper):
+                    sys.stdin.reconfigure(errors="replace")  # a stray byte is a typo, no crash
                 reader = threading.Thread(target=read_commands, args=(sys.stdin, driver))
                 reader.daemon = True
                 reader.start()

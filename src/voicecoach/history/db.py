@@ -6,6 +6,7 @@ NORMAL would survive kill -9 too, but a power cut could lose every commit since 
 checkpoint. At a few events a second the extra fsync costs nothing the user notices.
 """
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -21,32 +22,66 @@ class Unusable(Exception):
 
 def open_for_writing(path: Path) -> sqlite3.Connection:
     """Open (or create) a history database at `path`, ready for `record`. Raises Unusable."""
-    if path.exists() and not path.is_file():
-        raise Unusable("it is not a regular file")
     try:
+        if path.exists() and not path.is_file():
+            raise Unusable("it is not a regular file")
         # Private: the log holds health data (pain reports).
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        created = _create(path)
+        # A read-only look first: a read-write connection may write (a WAL checkpoint on
+        # close) even to a file we then refuse, and the user's file must stay exactly as it was.
+        version = 0 if created or path.stat().st_size == 0 else _inspect(path)
     except OSError as error:
-        raise Unusable(f"cannot create its folder: {error.strerror}") from None
-    created = not path.exists()
-    # A read-only look first: a read-write connection may write (a WAL checkpoint on close)
-    # even to a file we then refuse, and the user's file must stay exactly as it was.
-    version = 0 if created or path.stat().st_size == 0 else _inspect(path)
+        raise Unusable(f"cannot create it or its folder: {error.strerror}") from None
     conn = _connect(str(path), uri=False)
     try:
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
             raise Unusable("it does not support write-ahead logging")
         conn.execute("PRAGMA synchronous = FULL")
         migrate(conn, version)
-    except sqlite3.Error as error:
+    except (sqlite3.Error, Unusable) as error:
         conn.close()
+        if created and _holds_nothing(path):
+            remove_history_file(path)  # made a moment ago, and nothing could be written to it
+        if isinstance(error, Unusable):
+            raise
         raise Unusable(describe(error)) from None
-    except Unusable:
-        conn.close()
-        raise
     if created:
         _sync_dir(path.parent)
     return conn
+
+
+def _create(path: Path) -> bool:
+    """Create the file, empty and private; False if it is there already (maybe just made by a
+    second VoiceCoach starting at the same moment, which then sets it up in its turn)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def _holds_nothing(path: Path) -> bool:
+    """Nothing was ever committed to it: no schema version in the file's header (SQLite's
+    user_version, bytes 60-63, which migrate sets) and no write-ahead log. Read as bytes, because
+    a database that failed under a write may not even be readable through SQLite."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+        logged = wal.stat().st_size if wal.exists() else 0
+    except OSError:
+        return False
+    version = int.from_bytes(header[60:64], "big") if len(header) == 100 else 0
+    return version == 0 and logged == 0
+
+
+def remove_history_file(path: Path) -> None:
+    """The file with its -wal and -shm; what cannot be removed stays."""
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            leftover.unlink(missing_ok=True)
 
 
 def _inspect(path: Path) -> int:

@@ -21,10 +21,12 @@ def default_db_path() -> Path:
 
 
 def fallback_candidates(primary: Path) -> list[Path]:
-    """Earlier fallback files next to `primary`, most recently written first."""
+    """Earlier fallback files next to `primary`, most recently written first (empty ones, which
+    hold nothing, left out)."""
     pattern = f"{primary.stem}-*{primary.suffix}"
-    files = [p for p in primary.parent.glob(pattern) if p.is_file()]
-    return sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)
+    files = [(p, p.stat()) for p in primary.parent.glob(pattern) if p.is_file()]
+    written = [(p, stat) for p, stat in files if stat.st_size > 0]
+    return [p for p, stat in sorted(written, key=lambda f: f[1].st_mtime, reverse=True)]
 
 
 def new_fallback_path(primary: Path, now: datetime | None = None) -> Path:

@@ -5,8 +5,13 @@ foreign, from a newer VoiceCoach) is never written to, deleted or replaced. The 
 logged next to it instead (the newest earlier fallback file if that one is healthy, else a
 fresh `history-<time>.sqlite3`), with one warning line on stderr. If no file can be written at
 all the log is kept in memory, so the workout still runs.
+
+A file that fails under a write mid-session (a full disk, an I/O error, a lock) hands the whole
+session on, replayed, to the next place: one fresh fallback file per run, then memory, with one
+warning line for each move. A file made for the session that ends up holding none is removed.
 """
 
+import contextlib
 import json
 import sqlite3
 import sys
@@ -19,7 +24,13 @@ from typing import Self, TypeVar
 
 from voicecoach.coach.events import Event, SessionEnded
 from voicecoach.history import queries
-from voicecoach.history.db import Unusable, describe, open_for_writing, open_in_memory
+from voicecoach.history.db import (
+    Unusable,
+    describe,
+    open_for_writing,
+    open_in_memory,
+    remove_history_file,
+)
 from voicecoach.history.paths import default_db_path, fallback_candidates, new_fallback_path
 from voicecoach.history.queries import ExerciseOutcome, SessionSummary
 
@@ -32,6 +43,12 @@ def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def storable(text: str) -> str:
+    """`text` as SQLite can store it: a lone surrogate (an undecodable byte read with Python's
+    surrogateescape, e.g. from stdin or a file name) becomes '?' instead of failing the write."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 class HistoryStore:
     def __init__(self, path: Path | None = None) -> None:
         self.primary = path or default_db_path()
@@ -41,6 +58,7 @@ class HistoryStore:
         self._session_id: int | None = None
         self._ended = False
         self._rows: list[tuple[float, str, str]] = []  # this session's events, for a fallback
+        self._made: Path | None = None  # the fallback file this store created, if any
         try:
             self._conn = open_for_writing(self.primary)
         except Unusable as error:
@@ -52,7 +70,7 @@ class HistoryStore:
         """Open a session (committed at once) and return its id."""
         with self._lock:
             self._end("interrupted")  # a session left open by the caller
-            self._session = (routine_id, _now())
+            self._session = (storable(routine_id), _now())
             self._rows, self._ended = [], False
             self._session_id = self._guard(self._insert_session, replayed=True)
             return self._session_id
@@ -61,7 +79,7 @@ class HistoryStore:
         """Commit one event of the open session. A SessionEnded also closes the session row."""
         if self._session is None:
             raise RuntimeError("HistoryStore.record() called before start_session()")
-        data = json.dumps(event.to_json(), ensure_ascii=False)
+        data = storable(json.dumps(event.to_json(), ensure_ascii=False))
         with self._lock:
             self._rows.append((event.t, event.type, data))
             if isinstance(event, SessionEnded):
@@ -76,7 +94,8 @@ class HistoryStore:
     def close(self) -> None:
         if self._session is not None:
             self.end_session()
-        with self._lock:
+        # Every event is committed already: a checkpoint that fails here loses nothing.
+        with self._lock, contextlib.suppress(sqlite3.Error):
             self._conn.close()
 
     def __enter__(self) -> Self:
@@ -111,10 +130,13 @@ class HistoryStore:
 
     def _read(self, query: Callable[[sqlite3.Connection], T], empty: T) -> T:
         with self._lock:
-            try:
-                return query(self._conn)
-            except sqlite3.Error:
-                return empty  # a history that cannot be read must not stop the workout
+            return self._read_unlocked(query, empty)
+
+    def _read_unlocked(self, query: Callable[[sqlite3.Connection], T], empty: T) -> T:
+        try:
+            return query(self._conn)
+        except sqlite3.Error:
+            return empty  # a history that cannot be read must not stop the workout
 
     def _insert_session(self) -> int:
         assert self._session is not None
@@ -163,20 +185,40 @@ class HistoryStore:
         """Run a write; if the file fails under it, move the session to a fallback and go on.
 
         `replayed`: the write is already part of what a fallback replays (session row, events).
+        Each failure moves one step down (the file, one fresh fallback file, memory), so this
+        ends; only a failure in memory, which has no disk under it, is raised.
         """
-        for _ in range(3):  # the file, a fresh fallback, then memory (which cannot fail)
+        while True:
             try:
                 return write()
             except sqlite3.Error as error:
-                self._conn.close()
-                self._conn = self._fall_back(describe(error), reuse=False)
-            try:
-                self._replay()
-            except sqlite3.Error:
-                continue
+                if self.path is None:
+                    raise
+                self._move(describe(error))
             if replayed:
                 return self._session_id  # type: ignore[return-value]
-        return write()
+
+    def _move(self, reason: str) -> None:
+        """Carry the open session over to the next place that works, replayed whole."""
+        while True:
+            self._close_quietly()
+            self._conn = self._fall_back(reason, reuse=False)
+            try:
+                self._replay()
+                return
+            except sqlite3.Error as error:
+                if self.path is None:
+                    raise
+                reason = describe(error)
+
+    def _close_quietly(self) -> None:
+        """Close a connection whose file has failed; what it leaves is the file's business."""
+        made_here = self.path is not None and self.path == self._made
+        empty = made_here and self._read_unlocked(queries.session_count, None) == 0
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+        if empty and self.path is not None:
+            remove_history_file(self.path)  # it failed before any session was written
 
     def _replay(self) -> None:
         """Copy the open session, and every event recorded so far, into the new database."""
@@ -198,13 +240,17 @@ class HistoryStore:
         return conn
 
     def _open_fallback(self, reuse: bool) -> tuple[sqlite3.Connection, Path | None]:
+        """An earlier fallback file (when opening), else one fresh file per store, else memory."""
         folder_ok = self.primary.parent.is_dir()
         candidates = fallback_candidates(self.primary)[:1] if reuse and folder_ok else []
-        if folder_ok:
+        if folder_ok and self._made is None:
             candidates.append(new_fallback_path(self.primary))
         for candidate in candidates:
             if candidate == self.path:
                 continue
+            fresh = not candidate.exists()
+            if fresh:
+                self._made = candidate
             try:
                 return open_for_writing(candidate), candidate
             except Unusable:
