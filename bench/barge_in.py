@@ -19,9 +19,8 @@ from bench.evaluate import Score, score_commands
 from bench.streams import Placed, Stream
 from bench.tts import BENCH_VOICES, COACH_VOICES, Voice, available, render
 from voicecoach.routines import load_library
-from voicecoach.speech.echo import EchoGuard
-from voicecoach.speech.echo_cancel import EchoCanceller
 from voicecoach.speech.engines import make_recognizer
+from voicecoach.speech.listener import Listener
 from voicecoach.speech.outputs import SilentOutput
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 
@@ -70,18 +69,12 @@ def say_over(
 
 
 def listen(mic: np.ndarray, output: SilentOutput, cancel: bool) -> list[CommandEvent]:
-    """The commands the live path would obey: recogniser, then the echo guard."""
-    canceller = EchoCanceller(output.played_audio) if cancel else None
-    guard, recognizer = EchoGuard(output), make_recognizer("pocketsphinx")
+    """The commands the live path would obey, each judged when it is emitted."""
+    listener = Listener(make_recognizer("pocketsphinx"), output, echo_cancel=cancel)
     heard = []
     for i in range(0, len(mic), BLOCK):
-        block = mic[i : i + BLOCK]
-        if canceller is not None:
-            block = canceller.process(block, i / SAMPLE_RATE)
-        guard.hear(block, i / SAMPLE_RATE)
-        heard += recognizer.feed(block)
-    heard += recognizer.flush()
-    return [event for event in heard if not guard.is_echo(event, lambda t: t)]
+        heard += listener.hear(mic[i : i + BLOCK], i / SAMPLE_RATE)
+    return heard + listener.flush()
 
 
 def score(heard: list[CommandEvent], said: list[Placed], mic: np.ndarray) -> Score:

@@ -10,7 +10,7 @@ import numpy as np
 from bench.procfs import memory_mb, reset_peak
 from bench.streams import RATE, Placed, Stream
 from voicecoach.speech.commands import command_for
-from voicecoach.speech.echo import EchoGuard
+from voicecoach.speech.listener import Judged, Listener
 from voicecoach.speech.outputs import SilentOutput
 from voicecoach.speech.recognizer import CommandEvent, Recognizer
 
@@ -38,59 +38,47 @@ class Score:
 
 
 def run(make: Callable[[], Recognizer], stream: Stream, audio: np.ndarray, kind: str) -> Score:
+    """Hear `audio` through the live path's Listener. For the coach's own speech, each line is
+    played (recorded by a silent output) when its time comes, so the echo guard judges each
+    event when it is emitted, as live; an idealised room: the echo arrives on time at full level
+    (the PulseAudio tests cover late streams and underflows)."""
     # The worker's own peak came from mixing noise into whole streams (4 GB): measure from here.
     reset_peak()
     before = memory_mb(os.getpid(), "VmRSS")
-    recognizer = make()
-    timed: list[tuple[CommandEvent, float]] = []  # each event and when it was out (stream time)
+    output = SilentOutput()
+    judged: list[Judged] = []
+    listener = Listener(make(), output, observers=(judged.append,))
+    lines = sorted(stream.placed, key=lambda placed: placed.start) if kind == "coach" else []
+    timed: list[tuple[Judged, float]] = []  # each verdict and when it was out (stream time)
     cpu = time.process_time()
     busy_until = 0.0
-    for i in range(0, len(audio), BLOCK):
-        # As live: a block can be worked on once it has arrived and the previous one is done, so
-        # a slow block delays the next ones too.
-        wall = time.perf_counter()
-        events = recognizer.feed(audio[i : i + BLOCK])
-        busy_until = max((i + BLOCK) / RATE, busy_until) + time.perf_counter() - wall
-        timed += [(event, busy_until) for event in events]
-    timed += [(event, max(busy_until, event.emitted_at)) for event in recognizer.flush()]
-    score = Score(kind, len(audio) / 16_000, time.process_time() - cpu)
-    score.peak_added_mb = memory_mb(os.getpid(), "VmHWM") - before
-    if kind == "commands":
-        score_commands(score, stream, timed)
-    else:
-        score.false_commands = len(timed)
-        score.errors = [f"{event.start:.1f}s {event.text!r}" for event, _ in timed]
-    if kind == "coach":
-        obeyed = _past_echo_guard(stream, audio, [event for event, _ in timed])
-        score.guarded_false = len(obeyed)
-        score.errors += [f"{e.start:.1f}s {e.text!r} past the echo guard" for e in obeyed]
-    return score
-
-
-def _past_echo_guard(
-    stream: Stream, audio: np.ndarray, events: list[CommandEvent]
-) -> list[CommandEvent]:
-    """The events the echo guard lets through, replaying the stream as the live path hears it:
-    each line played (recorded by an output) when its time comes, the microphone's blocks fed
-    to the guard, each event judged when it was emitted. An idealised room: the echo arrives on
-    time at full level; the PulseAudio tests cover late streams and underflows."""
-    output = SilentOutput()
-    guard = EchoGuard(output)
-    lines = sorted(stream.placed, key=lambda placed: placed.start)
-    pending = sorted(events, key=lambda event: event.emitted_at)
-    obeyed = []
     for i in range(0, len(audio), BLOCK):
         start, end = i / RATE, (i + BLOCK) / RATE
         while lines and lines[0].start < end:
             line = lines.pop(0)
             clip = stream.audio[round(line.start * RATE) : round(line.end * RATE)]
             output.play(clip, RATE, line.text, at=line.start)
-        guard.hear(audio[i : i + BLOCK], start)
-        while pending and pending[0].emitted_at <= end:
-            event = pending.pop(0)
-            if not guard.is_echo(event, lambda t: t):
-                obeyed.append(event)
-    return obeyed
+        # As live: a block can be worked on once it has arrived and the previous one is done, so
+        # a slow block delays the next ones too.
+        wall, seen = time.perf_counter(), len(judged)
+        listener.hear(audio[i : i + BLOCK], start)
+        busy_until = max(end, busy_until) + time.perf_counter() - wall
+        timed += [(verdict, busy_until) for verdict in judged[seen:]]
+    seen = len(judged)
+    listener.flush()
+    timed += [(j, max(busy_until, j.event.emitted_at)) for j in judged[seen:]]
+    score = Score(kind, len(audio) / 16_000, time.process_time() - cpu)
+    score.peak_added_mb = memory_mb(os.getpid(), "VmHWM") - before
+    if kind == "commands":
+        score_commands(score, stream, [(j.event, t) for j, t in timed if j.obeyed])
+    else:
+        score.false_commands = len(timed)
+        score.errors = [f"{j.event.start:.1f}s {j.event.text!r}" for j, _ in timed]
+    if kind == "coach":
+        obeyed = [j.event for j, _ in timed if j.obeyed]
+        score.guarded_false = len(obeyed)
+        score.errors += [f"{e.start:.1f}s {e.text!r} past the echo guard" for e in obeyed]
+    return score
 
 
 def belongs_to(event: CommandEvent | Placed, said: Placed) -> bool:

@@ -21,8 +21,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bench import noise
 from bench.evaluate import BLOCK, belongs_to
 from bench.recognition import _STREAMS, _streams, job_pool, measured, noisy_audio
@@ -30,31 +28,21 @@ from bench.streams import Placed
 from voicecoach.speech.commands import SESSION, command_for
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions
-from voicecoach.speech.segmenter import Segment
-from voicecoach.speech.verdict import Model, Proposal, Verdict
-
-_judged: list[dict[str, Any]] = []  # this worker's segments, in the order judged
-_judge = SecondOpinion.judge
+from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, Weighed
+from voicecoach.speech.verdict import Model, Proposal
 
 
-def _judge_and_log(
-    self: SecondOpinion,
-    segment: Segment,
-    proposal: Proposal,
-    unsuppressed: np.ndarray | None = None,
-) -> Verdict | None:
-    verdict = _judge(self, segment, proposal, unsuppressed)
+def _row(weighed: Weighed) -> dict[str, Any]:
+    segment, proposal, verdict = weighed.segment, weighed.proposal, weighed.verdict
     margin = None if proposal.margin is None else round(proposal.margin, 2)
-    _judged.append({
+    return {
         "start": round(segment.speech_start / SAMPLE_RATE, 2),
         "end": round(segment.speech_end / SAMPLE_RATE, 2),
         "decoded": proposal.intent, "margin": margin, "weak": proposal.weak,
         "verdict": verdict.intent if verdict else None,
-        "odds": {rated.intent: round(rated.probability, 3) for rated in self.rated},
-        "hearings": [{p: round(r, 2) for p, r in heard.items()} for heard in self.hearings],
-    })  # fmt: skip
-    return verdict
+        "odds": {rated.intent: round(rated.probability, 3) for rated in weighed.rated},
+        "hearings": [{p: round(r, 2) for p, r in heard.items()} for heard in weighed.hearings],
+    }  # fmt: skip
 
 
 def proposal(row: dict[str, Any]) -> Proposal:
@@ -64,16 +52,16 @@ def proposal(row: dict[str, Any]) -> Proposal:
 
 def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
     kind, condition = job
-    SecondOpinion.judge = _judge_and_log  # type: ignore[method-assign]
     stream = _STREAMS[kind]
     audio = noisy_audio(kind, condition)
     recognizer = make_recognizer("pocketsphinx")
-    _judged.clear()
+    judged: list[dict[str, Any]] = []
+    recognizer.second_opinion.observers.append(lambda weighed: judged.append(_row(weighed)))
     for i in range(0, len(audio), BLOCK):
         recognizer.feed(audio[i : i + BLOCK])
     recognizer.flush()
     rows = []
-    for row in _judged:
+    for row in judged:
         judged = Placed("", "", row["start"], row["end"])
         placed = [p for p in stream.placed if belongs_to(judged, p)]
         said = {"said": [p.text for p in placed], "voices": [p.voice for p in placed]}

@@ -17,7 +17,7 @@ DEFAULT = PocketSphinxOptions()
 BASELINE = PocketSphinxOptions(
     segmenter=SegmenterConfig(margin_db=9.0, max_speech=math.inf),
     min_gap=0.0,
-    verify=None,
+    verify=False,
     denoise=0,
     second_opinion=None,
     decoder_args=(("bestpath", True), ("dither", True)),
@@ -34,11 +34,8 @@ VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-grammar": BASELINE,
     "ps-grammar-nobestpath": NO_BESTPATH,
     "ps-grammar-limits": LIMITS,
-    "ps-decoys-in-grammar": replace(LIMITS, decoys="words"),
-    "ps-verify-decoys-0": replace(LIMITS, verify="decoys", verify_margin=0.0),
-    "ps-verify-decoys-10": replace(LIMITS, verify="decoys", verify_margin=10.0),
-    "ps-verify-phones-0": replace(LIMITS, verify="phones", verify_margin=0.0),
-    "ps-lm": replace(LIMITS, search="lm"),
+    "ps-verify-decoys-0": replace(LIMITS, verify=True, verify_margin=0.0),
+    "ps-verify-decoys-10": replace(LIMITS, verify=True, verify_margin=10.0),
 }
 
 

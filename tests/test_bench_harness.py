@@ -11,7 +11,7 @@ from bench import evidence, fit, negatives, noise, recognition, report, systems,
 from bench.evaluate import run
 from bench.streams import build
 from voicecoach.speech.commands import command_for
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions
+from voicecoach.speech.second_opinion import SecondOpinionOptions
 from voicecoach.speech.verdict import Model
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -105,8 +105,6 @@ def test_evidence_logs_every_judged_segment_and_replays_it_as_the_recogniser_jud
     the recogniser gave; under other options, other verdicts."""
     clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
     monkeypatch.setitem(recognition._STREAMS, "commands", build("commands", clips, seed=0))
-    # _job hooks the logging into SecondOpinion.judge for its worker process: undone after
-    monkeypatch.setattr(SecondOpinion, "judge", SecondOpinion.judge)
     rows = evidence._job(("commands", noise.CONDITIONS[0]))
     assert [row["said"] for row in rows] == [[text] for text in PHRASES]
     assert [row["voices"] for row in rows] == [[VOICE.name]] * len(PHRASES)

@@ -25,6 +25,7 @@ from voicecoach.live import LiveCoach, VoiceCache
 from voicecoach.speech.audio import Microphone, SoundDeviceOutput
 from voicecoach.speech.commands import help_text
 from voicecoach.speech.engines import make_recognizer
+from voicecoach.speech.listener import Judged, Listener
 from voicecoach.speech.speakers import make_speaker
 
 from session_support import mini_library
@@ -40,8 +41,11 @@ class LiveRun:
                                help_text=help_text())  # fmt: skip
         self.events: list[Event] = []
         self.output = SoundDeviceOutput()
-        self.coach = LiveCoach(self.session, make_recognizer("pocketsphinx"), voice, self.output,
-                               Microphone, self.events.append, echo_cancel=echo_cancel)  # fmt: skip
+        self.judged: list[Judged] = []
+        listener = Listener(make_recognizer("pocketsphinx"), self.output, echo_cancel,
+                            (self.judged.append,))  # fmt: skip
+        self.coach = LiveCoach(self.session, listener, voice, self.output, Microphone,
+                               self.events.append)  # fmt: skip
         self.thread = threading.Thread(target=self.coach.run, daemon=True)
         self.spoken_at: list[float] = []  # session seconds when the test began a phrase
 
@@ -66,7 +70,7 @@ class LiveRun:
         """For a failure message: what was obeyed, what was dropped as echo, the last events."""
         obeyed = [(str(e.command), e.text, round(e.t, 1)) for e in self.events
                   if isinstance(e, CommandHeard)]  # fmt: skip
-        dropped = [e.text for e in self.coach.ignored]
+        dropped = [j.event.text for j in self.judged if not j.obeyed]
         return f"obeyed {obeyed}, dropped as echo {dropped}, last events {self.events[-4:]}"
 
     def heard(self) -> list[str]:

@@ -17,7 +17,7 @@ from voicecoach.live import VoiceCache
 from voicecoach.routines import Library
 from voicecoach.speech.audio import WavFileOutput
 from voicecoach.speech.commands import help_text
-from voicecoach.speech.echo import EchoGuard
+from voicecoach.speech.listener import Judged, Listener
 from voicecoach.speech.recognizer import SAMPLE_RATE, Recognizer
 from voicecoach.speech.speakers import Speaker
 from voicecoach.speech.wavio import resample, write_wav
@@ -87,13 +87,12 @@ class Demo:
     ) -> None:
         self.voice = VoiceCache(coach_voice)
         self.user_voice = user_voice
-        self.recognizer = recognizer
         self.session = Session(
             library, library.routine(routine), self.voice.seconds, help_text=help_text()
         )
         self.coach_track = WavFileOutput(out_dir / "voicecoach-demo-coach.wav")
         self.room = Room(self.coach_track)
-        self.guard = EchoGuard(self.coach_track)
+        self.listener = Listener(recognizer, self.coach_track, observers=(self._ignored,))
         self.out_dir = out_dir
         self.transcript: list[tuple[float, str, str]] = []
         self._script = list(SCENARIO)
@@ -110,16 +109,15 @@ class Demo:
             while (due := self.session.next_due()) is not None and due < end:
                 self._deliver(self.session.advance(due))
             self._speak_user(end)
-            block = self.room.window(now, end)
-            self.guard.hear(block, now)
-            for heard in self.recognizer.feed(block):
-                if self.guard.is_echo(heard, lambda t: t):
-                    self._note(heard.end, "ignored", f"{heard.text} (the coach's own voice)")
-                    continue
+            for heard in self.listener.hear(self.room.window(now, end), now):
                 self._note(end, "heard", f"{heard.text} -> {heard.command}")
                 self._deliver(self.session.handle(heard.command, end, heard.text))
             now = end
         return self._write()
+
+    def _ignored(self, judged: Judged) -> None:
+        if not judged.obeyed:
+            self._note(judged.event.end, "ignored", f"{judged.event.text} ({judged.why})")
 
     def _speak_user(self, before: float) -> None:
         if self._fire_at is not None and self._fire_at < before:

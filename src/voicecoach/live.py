@@ -23,15 +23,12 @@ from voicecoach.speech.audio import (
     Microphone,
     SoundDeviceOutput,
     check_device,
-    refresh_devices,
 )
-from voicecoach.speech.echo import EchoGuard
-from voicecoach.speech.echo_cancel import make_canceller
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent, Recognizer
+from voicecoach.speech.listener import RETRY_SECONDS, Listener, log_ignored
+from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.speakers import Speaker, make_speaker
 from voicecoach.workout import build_session, logged
 
-RETRY_SECONDS = 1.0
 MIC_LOST = (
     "I can no longer hear you: the microphone is disconnected. We are paused until it is back."
 )
@@ -82,26 +79,22 @@ class LiveCoach:
     def __init__(
         self,
         session: Session,
-        recognizer: Recognizer,
+        listener: Listener,
         voice: VoiceCache,
         output: AudioOutput,
         open_microphone: Callable[[], Microphone],
         on_event: Callable[[Event], None] = lambda event: None,
         clock: Clock | None = None,
-        echo_cancel: bool = False,
     ) -> None:
         self.session = session
-        self.recognizer = recognizer
+        self.listener = listener
         self.voice = voice
         self.output = output
         self.open_microphone = open_microphone
         self.on_event = on_event
-        self.cancel_echo = make_canceller(echo_cancel, output.played_audio)
-        self.guard = EchoGuard(output)
         self.driver = Driver(session, clock or RealClock(), self._deliver)
         self._stopping = threading.Event()
         self._paused_for_device = 0
-        self.ignored: list[CommandEvent] = []  # the coach's own words, for the log
 
     def run(self) -> None:
         self.voice.warm(cue.text for step in self.session.steps for cue in step.cues)
@@ -132,22 +125,17 @@ class LiveCoach:
         self.on_event(event)
 
     def _listen(self) -> None:
-        """Feed the recogniser from the microphone; when the device goes, pause and retry."""
-        lost = False
-        while not self._stopping.is_set():
-            try:
-                with self.open_microphone() as mic:
-                    self.recognizer.reset()
-                    if lost:
-                        lost = False
-                        self._device_back(MIC_BACK)
-                    self._feed(mic)
-            except UserError as error:
-                if not lost:
-                    lost = True
-                    self._device_gone(str(error), MIC_LOST)
-                self._stopping.wait(RETRY_SECONDS)
-                refresh_devices()
+        """Tell the engine each command heard; pause while the microphone is gone."""
+        heard = self.listener.listen(self.open_microphone, self._stopping, self._microphone)
+        for events in heard:
+            for event in events:
+                self.driver.inbox.put(Heard(Command(event.command), event.text))
+
+    def _microphone(self, error: UserError | None) -> None:
+        if error is None:
+            self._device_back(MIC_BACK)
+        else:
+            self._device_gone(str(error), MIC_LOST)
 
     def _watch_output(self) -> None:
         """Pause while the speaker fails to play; resume once a probe plays again."""
@@ -175,26 +163,6 @@ class LiveCoach:
             self._paused_for_device -= 1
             self.driver.inbox.put(Heard(Command.RESUME, "(device back)", announce=line))
 
-    def _feed(self, mic: Microphone) -> None:
-        for block in mic:
-            if self._stopping.is_set():
-                return
-            start = mic.monotonic_at((mic.samples - len(block)) / SAMPLE_RATE)
-            block = self.cancel_echo(block, start)
-            self.guard.hear(block, start)
-            for heard in self.recognizer.feed(block):
-                if self.guard.is_echo(heard, mic.monotonic_at):
-                    self.ignored.append(heard)
-                    print(
-                        f"voicecoach: ignored {heard.text!r}: the coach's own voice",
-                        file=sys.stderr,
-                    )
-                else:
-                    self._tell(Command(heard.command), heard.text)
-
-    def _tell(self, command: Command, text: str) -> None:
-        self.driver.inbox.put(Heard(command, text))
-
 
 def run_live(
     library: Library,
@@ -213,7 +181,8 @@ def run_live(
     print(f"voicecoach: listening with {recognizer.name}", file=sys.stderr)
     voice = VoiceCache(make_speaker(settings.voice, settings.rate, settings.volume))
     with SoundDeviceOutput(settings.output_device) as output:
-        coach_live(library, routine, settings, history, show, voice, output, recognizer)
+        listener = Listener(recognizer, output, settings.echo_cancel, (log_ignored,))
+        coach_live(library, routine, settings, history, show, voice, output, listener)
 
 
 def coach_live(
@@ -224,16 +193,14 @@ def coach_live(
     show: Callable[[Event], None],
     voice: VoiceCache,
     output: AudioOutput,
-    recognizer: Recognizer,
+    listener: Listener,
     started: Callable[[LiveCoach], None] = lambda coach: None,
 ) -> None:
     """One logged session with these devices; `started` gets the coach (to stop it)."""
     session = build_session(library, routine, settings, history, voice.seconds)
     with logged(history, session, show) as on_event:
         coach = LiveCoach(
-            session, recognizer, voice, output,
-            lambda: Microphone(settings.input_device), on_event,
-            echo_cancel=settings.echo_cancel,
+            session, listener, voice, output, lambda: Microphone(settings.input_device), on_event
         )  # fmt: skip
         started(coach)
         coach.run()

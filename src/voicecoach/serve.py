@@ -4,24 +4,24 @@ Room-speaker mode for a Raspberry Pi nobody touches. While waiting it listens on
 and says nothing; a chime tells that it heard one.
 """
 
-import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
+from functools import partial
 
 import numpy as np
 
 from voicecoach.coach.events import Event, Say
-from voicecoach.errors import UserError
 from voicecoach.live import VoiceCache, coach_live
 from voicecoach.routines import Library, Routine
 from voicecoach.settings import Settings
 from voicecoach.speech import commands
-from voicecoach.speech.audio import AudioOutput, Microphone, refresh_devices
+from voicecoach.speech.audio import AudioOutput, Microphone
 from voicecoach.speech.commands import PhraseTable
-from voicecoach.speech.echo import EchoGuard
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.recognizer import SAMPLE_RATE, Recognizer
+from voicecoach.speech.listener import Listener, log_ignored
+from voicecoach.speech.recognizer import Recognizer
 from voicecoach.workout import open_history
 
 GENTLE = "gentle-stretches"
@@ -65,6 +65,11 @@ class Server:
         self.on_event = on_event
         self.state = "starting"
         self.wake = commands.wake_table({r.id: r.name for r in library.routines.values()})
+        # One listener for the whole service: the echo guard keeps its learned gain throughout.
+        self.listener = Listener(
+            recognizer_for(self.wake), output, settings.echo_cancel, (log_ignored,)
+        )
+        self.microphone = partial(Microphone, settings.input_device)
         self._stopping = threading.Event()
         self._coach = None
 
@@ -112,7 +117,7 @@ class Server:
         with open_history(self.settings) as history:
             coach_live(
                 self.library, routine, self.settings, history, self.on_event,
-                self.voice, self.output, self.recognizer_for(commands.SESSION),
+                self.voice, self.output, self._listening_for(commands.SESSION),
                 started=self._started,
             )  # fmt: skip
         self._coach = None
@@ -137,28 +142,19 @@ class Server:
 
     def hear(self, table: PhraseTable, timeout: float | None) -> str | None:
         """The first intent from `table` heard within `timeout` seconds (None: no limit)."""
-        recognizer = self.recognizer_for(table)
-        guard = EchoGuard(self.output)
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not self._stopping.is_set():
-            try:
-                with Microphone(self.settings.input_device) as mic:
-                    recognizer.reset()
-                    for block in mic:
-                        start = mic.monotonic_at((mic.samples - len(block)) / SAMPLE_RATE)
-                        guard.hear(block, start)
-                        for heard in recognizer.feed(block):
-                            if not guard.is_echo(heard, mic.monotonic_at):
-                                return heard.command
-                        if self._stopping.is_set() or (deadline and time.monotonic() > deadline):
-                            return None
-            except UserError as error:
-                print(f"voicecoach: {error}; retrying", file=sys.stderr)
-                self._stopping.wait(1.0)
-                refresh_devices()
-            if deadline and time.monotonic() > deadline:
-                return None
+        heard = self._listening_for(table).listen(self.microphone, self._stopping)
+        with closing(heard):
+            for events in heard:
+                if events:
+                    return events[0].command
+                if deadline and time.monotonic() > deadline:
+                    return None
         return None
+
+    def _listening_for(self, table: PhraseTable) -> Listener:
+        self.listener.use(self.recognizer_for(table))
+        return self.listener
 
 
 def recognizers(settings: Settings) -> Callable[[PhraseTable], Recognizer]:

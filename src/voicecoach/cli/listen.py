@@ -3,14 +3,16 @@
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
-
 from voicecoach.cli.run import add_recognition_options, settings_from
+from voicecoach.errors import UserError
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent, recognize_stream
+from voicecoach.speech.listener import Listener, log_ignored
+from voicecoach.speech.outputs import SilentOutput
+from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 from voicecoach.speech.wavio import read_wav
 
 WAV_BLOCK = SAMPLE_RATE // 10  # a WAV file is fed in 100 ms blocks, like the microphone's
@@ -22,6 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     listen.add_argument(
         "--wav", type=Path, metavar="FILE", help="a WAV file instead of the microphone"
+    )
+    listen.add_argument(
+        "--played",
+        type=Path,
+        metavar="FILE",
+        help="with --wav: what the speaker played meanwhile (from the same moment), so the "
+        "coach's own voice is told apart as live",
     )
     add_recognition_options(listen)
     listen.add_argument(
@@ -36,23 +45,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.played is not None and args.wav is None:
+        raise UserError("--played needs --wav: it is what was played while that file was recorded")
     settings = settings_from(args)
     recognizer = make_recognizer(
         settings.engine, settings.vosk_model, second_opinion=settings.second_opinion
     )
     print(f"voicecoach: listening with {recognizer.name}", file=sys.stderr)
+    output = SilentOutput()
+    listener = Listener(recognizer, output, settings.echo_cancel, (log_ignored,))
     if args.wav is not None:
-        _print_all(recognize_stream(recognizer, _wav_blocks(read_wav(args.wav))), args.json)
+        if args.played is not None:
+            output.play(read_wav(args.played), SAMPLE_RATE, "(played)", at=0.0)
+        _print_all(_hear_file(listener, args.wav), args.json)
         return 0
-    from voicecoach.speech.audio import Microphone
+    from voicecoach.speech.audio import Microphone, check_device
 
-    with Microphone(settings.input_device) as microphone:
-        _print_all(recognize_stream(recognizer, microphone), args.json)
+    check_device(settings.input_device, "input")  # fail at once, naming the devices there are
+    heard = listener.listen(lambda: Microphone(settings.input_device), threading.Event())
+    _print_all((event for events in heard for event in events), args.json)
     return 0
 
 
-def _wav_blocks(pcm: np.ndarray) -> Iterable[np.ndarray]:
-    return (pcm[i : i + WAV_BLOCK] for i in range(0, len(pcm), WAV_BLOCK))
+def _hear_file(listener: Listener, wav: Path) -> Iterable[CommandEvent]:
+    pcm = read_wav(wav)
+    for i in range(0, len(pcm), WAV_BLOCK):
+        yield from listener.hear(pcm[i : i + WAV_BLOCK], i / SAMPLE_RATE)
+    yield from listener.flush()
 
 
 def _print_all(events: Iterable[CommandEvent], as_json: bool) -> None:

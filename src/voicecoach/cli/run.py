@@ -55,17 +55,17 @@ def add_recognition_options(parser: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         help="PocketSphinx: have commands backed by Moonshine (default: config, on)",
     )
-
-
-def add_setting_options(parser: argparse.ArgumentParser) -> None:
-    """Options that override the config file (see `voicecoach config`)."""
-    add_recognition_options(parser)
     parser.add_argument(
         "--echo-cancel",
         dest="echo_cancel",
         action=argparse.BooleanOptionalAction,
         help="experimental: cancel the coach's voice at the microphone (default: config, off)",
     )
+
+
+def add_setting_options(parser: argparse.ArgumentParser) -> None:
+    """Options that override the config file (see `voicecoach config`)."""
+    add_recognition_options(parser)
     parser.add_argument("--voice", help="espeak, espeak:VOICENAME or piper")
     parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
     parser.add_argument("--volume", type=float)

@@ -1,49 +1,5 @@
-"""JSGF grammars generated from the phrase table, with optional decoys that soak up other speech."""
+"""JSGF grammars generated from the phrase table, and the decoys a command must beat."""
 
-# The CMU phone set of the en-us model; a loop of these competes with the commands for any sound.
-PHONES = [
-    "AA",
-    "AE",
-    "AH",
-    "AO",
-    "AW",
-    "AY",
-    "B",
-    "CH",
-    "D",
-    "DH",
-    "EH",
-    "ER",
-    "EY",
-    "F",
-    "G",
-    "HH",
-    "IH",
-    "IY",
-    "JH",
-    "K",
-    "L",
-    "M",
-    "N",
-    "NG",
-    "OW",
-    "OY",
-    "P",
-    "R",
-    "S",
-    "SH",
-    "T",
-    "TH",
-    "UH",
-    "UW",
-    "V",
-    "W",
-    "Y",
-    "Z",
-    "ZH",
-]
-
-# Frequent words that are not command words: speech that is not a command lands on these.
 DECOY_WORDS = [
     "the",
     "a",
@@ -206,33 +162,16 @@ DECOY_WORDS = [
     "money",
 ]
 
-PHONE_PREFIX = "ph_"
-
-
-def phone_words() -> dict[str, str]:
-    """Dictionary entries that make each phone a 'word' (pronunciation = that phone)."""
-    return {PHONE_PREFIX + phone.lower(): phone for phone in PHONES}
-
-
 def decoy_words(phrases: list[str]) -> list[str]:
     """The decoys that are not words of the phrases listened for."""
     taken = {word for phrase in phrases for word in phrase.split()}
     return [word for word in DECOY_WORDS if word not in taken]
 
 
-def command_jsgf(
-    phrases: list[str], decoys: list[str] | None = None, decoy_weight: float = 1.0
-) -> str:
-    """One public rule: a whole phrase, or (with decoys) any run of decoys."""
-    commands = " | ".join(phrases)
-    lines = ["#JSGF V1.0;", "grammar commands;", f"<command> = {commands} ;"]
-    if decoys:
-        lines.append(f"<decoy> = {' | '.join(decoys)} ;")
-        weight = max(decoy_weight, 1e-6)
-        lines.append(f"public <utterance> = /1/ <command> | /{weight:g}/ <decoy>+ ;")
-    else:
-        lines.append("public <utterance> = <command> ;")
-    return "\n".join(lines) + "\n"
+def command_jsgf(phrases: list[str]) -> str:
+    """One public rule: a whole phrase."""
+    lines = ["#JSGF V1.0;", "grammar commands;", f"<command> = {' | '.join(phrases)} ;"]
+    return "\n".join([*lines, "public <utterance> = <command> ;"]) + "\n"
 
 
 def decoy_jsgf(decoys: list[str]) -> str:

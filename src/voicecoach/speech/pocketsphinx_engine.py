@@ -30,7 +30,7 @@ from pocketsphinx import Decoder
 
 from voicecoach.speech.commands import SESSION, PhraseTable
 from voicecoach.speech.denoise import Denoiser
-from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words, phone_words
+from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words
 from voicecoach.speech.noise_floor import NoiseFloor
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, available
@@ -45,11 +45,8 @@ DENOISE_LEVEL = 2
 class PocketSphinxOptions:
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
     denoise: int = DENOISE_LEVEL  # WebRTC noise suppression level, 0 (off) to 4
-    search: str = "grammar"  # "grammar": JSGF of the phrases; "lm": free recognition + matching
-    decoys: str = "none"  # decoys inside the grammar: "none", "words" or "phones"
-    decoy_weight: float = 1e-8
     min_gap: float = 0.6  # seconds of non-speech required before a command (it is said alone)
-    verify: str | None = "decoys"  # rival decoding: "decoys", "phones" or None
+    verify: bool = True  # a rival decoding of decoy words that the command must beat
     # How much the command must beat the rival by, in 1e-4 nats per frame: the knob between
     # missed commands (higher) and false ones (lower). 2.5 with noise suppression at level 2
     # (5.0 without): measured with bench/ and the margins of every decoded segment.
@@ -90,10 +87,9 @@ class PocketSphinxRecognizer:
         self._searches = _make_searches(self.options, table)
         depth = self.options.noise_floor_db
         self._noise_floor = NoiseFloor(depth) if depth is not None else None
-        self._second_opinion = None
+        self.second_opinion = None
         if self.options.second_opinion is not None and available():
-            self._second_opinion = SecondOpinion(table, self.options.second_opinion)
-        self.rejected: list[tuple[Segment, str, float]] = []  # for the benchmark's diagnostics
+            self.second_opinion = SecondOpinion(table, self.options.second_opinion)
         self._pending = np.zeros(0, np.int16)
         self._unsuppressed = _Recent(_longest_segment(self.options.segmenter))
         self._in_utterance = False
@@ -123,8 +119,8 @@ class PocketSphinxRecognizer:
         self._segmenter.reset()
         if self._denoiser is not None:
             self._denoiser.reset()
-        if self._second_opinion is not None:
-            self._second_opinion.reset()
+        if self.second_opinion is not None:
+            self.second_opinion.reset()
         self._pending = np.zeros(0, np.int16)
         self._unsuppressed = _Recent(self._unsuppressed.size)
         self._drop_utterance()
@@ -132,11 +128,11 @@ class PocketSphinxRecognizer:
 
     def _hear_early(self) -> None:
         """Have the second opinion ready when the segment closes, if it could be a command."""
-        if self._second_opinion is None or not self._second_opinion.due(self._segmenter.quiet):
+        if self.second_opinion is None or not self.second_opinion.due(self._segmenter.quiet):
             return
         segment = self._segmenter.open_segment()
         if segment is not None and self._said_alone(segment):
-            self._second_opinion.hear_early(segment, self._unsuppressed_audio(segment))
+            self.second_opinion.hear_early(segment, self._unsuppressed_audio(segment))
 
     def _unsuppressed_audio(self, segment: Segment) -> np.ndarray | None:
         """The segment's audio as it was before noise suppression (None: there was none)."""
@@ -181,7 +177,6 @@ class PocketSphinxRecognizer:
         # A decoy or phone-loop word in the best path, or a partial phrase: not a command.
         intent = self.table.intent_for(text) if text else None
         if segment.too_long or not alone:
-            self.rejected.append((segment, text, 0.0))
             return None
         margin = None
         if "rival" in results and intent is not None:
@@ -191,13 +186,12 @@ class PocketSphinxRecognizer:
         proposal = Proposal(intent, margin, self._weak(margin), text)
         if not proposal.verified:
             intent = None
-        if self._second_opinion is not None:
+        if self.second_opinion is not None:
             unsuppressed = self._unsuppressed_audio(segment)
-            verdict = self._second_opinion.judge(segment, proposal, unsuppressed)
+            verdict = self.second_opinion.judge(segment, proposal, unsuppressed)
             intent, text = (verdict.intent, verdict.phrase) if verdict else (None, text)
             confidence = verdict.probability if verdict else 0.0
         if intent is None:
-            self.rejected.append((segment, text, margin or 0.0))
             return None
         return CommandEvent(
             command=intent,
@@ -306,32 +300,15 @@ class _Search:
 
 def _make_searches(options: PocketSphinxOptions, table: PhraseTable) -> dict[str, _Search]:
     searches = {"commands": _command_search(options, table)}
-    if options.verify == "decoys":
+    if options.verify:
         rival = _shared("rival", options)
         searches["rival"] = _jsgf_search(rival, table, decoy_jsgf(decoy_words(table.phrases())))
-    elif options.verify == "phones":
-        phone_lm = str(MODEL / "en-us-phone.lm.bin")
-        searches["rival"] = _shared("rival", options).search(
-            "phones", lambda decoder: decoder.add_allphone_file("phones", phone_lm)
-        )
     return searches
 
 
 def _command_search(options: PocketSphinxOptions, table: PhraseTable) -> _Search:
     shared = _shared("commands", options)
-    decoder = shared.decoder
-    if options.search == "lm":
-        lm = str(MODEL / "en-us.lm.bin")
-        return shared.search("lm", lambda decoder: decoder.add_lm_file("lm", lm))
-    decoys: list[str] = []
-    if options.decoys == "words":
-        decoys = decoy_words(table.phrases())
-    elif options.decoys == "phones":
-        for word, phone in phone_words().items():
-            if decoder.lookup_word(word) is None:
-                decoder.add_word(word, phone, False)
-        decoys = list(phone_words())
-    grammar = command_jsgf(known_phrases(decoder, table), decoys, options.decoy_weight)
+    grammar = command_jsgf(known_phrases(shared.decoder, table))
     return _jsgf_search(shared, table, grammar)
 
 

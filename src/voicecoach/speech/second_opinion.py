@@ -20,7 +20,7 @@ noise. `verdict` weighs both hearings and the decoder's proposal into the odds o
 """
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -77,6 +77,18 @@ class SecondOpinionOptions:
     pad: float = 0.25
 
 
+@dataclass(frozen=True)
+class Weighed:
+    """One segment judged: what the decoder proposed, each hearing's regret of every phrase
+    within reach, each intent it could mean with its odds (likeliest first), and the verdict."""
+
+    segment: Segment
+    proposal: Proposal
+    hearings: list[dict[str, float]]
+    rated: list[Verdict]
+    verdict: Verdict | None
+
+
 class SecondOpinion:
     def __init__(
         self,
@@ -89,10 +101,7 @@ class SecondOpinion:
         self._scorer = PhraseScorer(with_decoys(table), REACH, {DECOY: DECOY_REACH})
         self.table = self._scorer.table
         self._early: tuple[tuple[int, int], list[dict[str, float]]] | None = None
-        # For the last segment judged: each hearing's regret of every phrase within reach, and
-        # each intent it could mean with its odds, likeliest first.
-        self.hearings: list[dict[str, float]] = []
-        self.rated: list[Verdict] = []
+        self.observers: list[Callable[[Weighed], None]] = []  # told of every segment judged
 
     def reset(self) -> None:
         self._early = None
@@ -118,7 +127,11 @@ class SecondOpinion:
         else:
             hearings = self._hear(segment.audio, unsuppressed)
         seconds = (segment.speech_end - segment.speech_start) / SAMPLE_RATE
-        return self.decide(hearings, proposal, seconds)
+        rated = self.rate(hearings, proposal, seconds)
+        verdict = self.choose(rated)
+        for observer in self.observers:
+            observer(Weighed(segment, proposal, hearings, rated, verdict))
+        return verdict
 
     def _hear(self, pcm: np.ndarray, unsuppressed: np.ndarray | None) -> list[dict[str, float]]:
         """The suppressed audio's regrets (high-passed) and the unsuppressed audio's (`pcm`
@@ -135,16 +148,20 @@ class SecondOpinion:
     def decide(
         self, hearings: Sequence[dict[str, float]], proposal: Proposal, seconds: float
     ) -> Verdict | None:
+        """The verdict on a segment so heard (`bench.evidence` replays logged hearings)."""
+        return self.choose(self.rate(hearings, proposal, seconds))
+
+    def rate(
+        self, hearings: Sequence[dict[str, float]], proposal: Proposal, seconds: float
+    ) -> list[Verdict]:
+        """Each intent the segment could mean, with its odds, likeliest first."""
+        found = candidates(self.table, list(hearings), proposal, seconds)
+        rated = (Verdict(c.intent, c.phrase, self.odds.odds(c)) for c in found)
+        return sorted(rated, key=lambda verdict: verdict.probability, reverse=True)
+
+    def choose(self, rated: list[Verdict]) -> Verdict | None:
         """The likeliest intent if its odds reach the threshold, or else the likeliest of
-        `LENIENT` if its reach the lenient one; None if neither. `bench.evidence` replays
-        logged hearings through it."""
-        self.hearings = list(hearings)
-        found = candidates(self.table, self.hearings, proposal, seconds)
-        self.rated = rated = sorted(
-            (Verdict(c.intent, c.phrase, self.odds.odds(c)) for c in found),
-            key=lambda verdict: verdict.probability,
-            reverse=True,
-        )
+        `LENIENT` if its reach the lenient one; None if neither."""
         if rated and rated[0].probability >= self.options.threshold:
             return rated[0]
         lenient = [v for v in rated if v.intent in LENIENT]
