@@ -74,7 +74,7 @@ class Settings(BaseModel):
     second_opinion: bool = Field(
         True,
         description="PocketSphinx: have each command backed by a general recogniser (Moonshine); "
-        "more commands heard, far fewer false ones, for about 80 MB more memory (docs/benchmarks/footprint.md)",
+        "more commands heard, far fewer false ones, for about 80 MB more memory",
     )
     echo_cancel: bool = Field(
         False,
