@@ -8,6 +8,7 @@ from voicecoach import __version__
 from voicecoach.cli import config, history, listen, model, routines, run, serve, service, speech
 from voicecoach.errors import UserError
 from voicecoach.memory import limit_arenas
+from voicecoach.signals import Stopped, stop_on_signals
 
 MODULES = (routines, run, serve, speech, listen, model, history, config, service)
 
@@ -27,9 +28,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     limit_arenas()
     try:
-        return args.handler(args) or 0
+        with stop_on_signals():
+            return args.handler(args) or 0
     except UserError as error:
         print(f"voicecoach: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except Stopped as stop:
+        return 128 + stop.signum

@@ -62,11 +62,16 @@ def _create(path: Path) -> bool:
     return True
 
 
+def _companions(path: Path) -> tuple[Path, Path]:
+    """SQLite's -wal and -shm files next to a database (made with its permissions)."""
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
 def _holds_nothing(path: Path) -> bool:
     """Nothing was ever committed to it: no schema version in the file's header (SQLite's
     user_version, bytes 60-63, which migrate sets) and no write-ahead log. Read as bytes, because
     a database that failed under a write may not even be readable through SQLite."""
-    wal = path.with_name(path.name + "-wal")
+    wal = _companions(path)[0]
     try:
         with path.open("rb") as file:
             header = file.read(100)
@@ -79,14 +84,14 @@ def _holds_nothing(path: Path) -> bool:
 
 def remove_history_file(path: Path) -> None:
     """The file with its -wal and -shm; what cannot be removed stays."""
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    for leftover in (path, *_companions(path)):
         with contextlib.suppress(OSError):
             leftover.unlink(missing_ok=True)
 
 
 def _inspect(path: Path) -> int:
     """The schema version of an existing file, checked through a read-only connection."""
-    conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = _read_only(path)
     try:
         version = _check(conn)
         if version == 0 and _has_tables(conn):
@@ -113,9 +118,27 @@ def open_for_reading(path: Path) -> sqlite3.Connection | None:
         return None
     if version != SCHEMA_VERSION:
         raise Unusable(f"unknown schema version {version} (this VoiceCoach reads {SCHEMA_VERSION})")
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return _read_only(path)  # nothing to tidy where nothing can be written
     conn = _connect(str(path), uri=False)
     conn.execute("PRAGMA query_only = ON")
     return conn
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL database needs its -shm file to be read; in a folder where
+    SQLite can make neither that nor a -wal file, the file is opened as immutable: nothing can
+    change it there (a writer would need a -wal file too)."""
+    uri = path.resolve().as_uri()
+    conn = _connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+        return conn
+    except sqlite3.Error as error:
+        conn.close()
+        if os.access(path.parent, os.W_OK) or _companions(path)[0].exists():
+            raise Unusable(describe(error)) from None
+    return _connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
 
 def open_in_memory() -> sqlite3.Connection:

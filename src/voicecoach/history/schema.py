@@ -1,5 +1,6 @@
 """The history database schema. `PRAGMA user_version` holds the schema version.
 
+end_reason also takes "terminated" (SIGTERM) and "hangup" (SIGHUP): see voicecoach/signals.py.
 Events are stored whole as JSON (the engine's `to_json()`); the per-kind tables are views over
 them, so a new event field never needs a migration and nothing is written twice.
 """
@@ -62,14 +63,19 @@ assert len(MIGRATIONS) == SCHEMA_VERSION
 def migrate(conn: sqlite3.Connection, version: int) -> None:
     """Bring a database at `version` up to SCHEMA_VERSION, one transaction per step.
 
-    `conn` is in autocommit mode (isolation_level=None): transactions are explicit.
+    `conn` is in autocommit mode (isolation_level=None): transactions are explicit. The version
+    is read again inside each transaction: another VoiceCoach started at the same moment may
+    have taken the same steps while this one waited for the lock.
     """
-    for step in range(version, SCHEMA_VERSION):
+    while version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(MIGRATIONS[step]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {step + 1}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -33,6 +33,7 @@ from voicecoach.history.db import (
 )
 from voicecoach.history.paths import default_db_path, fallback_candidates, new_fallback_path
 from voicecoach.history.queries import ExerciseOutcome, SessionSummary
+from voicecoach.signals import end_reason
 
 __all__ = ["HistoryStore", "default_db_path"]
 
@@ -91,9 +92,10 @@ class HistoryStore:
         with self._lock:
             self._end(reason)
 
-    def close(self) -> None:
+    def close(self, reason: str = "interrupted") -> None:
+        """Close the file; an open session ends with `reason`."""
         if self._session is not None:
-            self.end_session()
+            self.end_session(reason)
         # Every event is committed already: a checkpoint that fails here loses nothing.
         with self._lock, contextlib.suppress(sqlite3.Error):
             self._conn.close()
@@ -107,7 +109,7 @@ class HistoryStore:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close(end_reason(error))
 
     # -- reading -----------------------------------------------------------------------------
 
