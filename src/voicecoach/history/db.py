@@ -28,6 +28,8 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
         # Private: the log holds health data (pain reports).
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         created = _create(path)
+        for private in (path.parent, path, *_companions(path)):
+            _tighten(private)
         # A read-only look first: a read-write connection may write (a WAL checkpoint on
         # close) even to a file we then refuse, and the user's file must stay exactly as it was.
         version = 0 if created or path.stat().st_size == 0 else _inspect(path)
@@ -60,6 +62,17 @@ def _create(path: Path) -> bool:
         return False
     os.close(fd)
     return True
+
+
+def _tighten(path: Path) -> None:
+    """Take away group and other access (a folder made by `model install`, or a history file
+    written by an older VoiceCoach, may have it). Not ours to change, or gone: left as it is."""
+    try:
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+    except OSError:
+        pass
 
 
 def _companions(path: Path) -> tuple[Path, Path]:
