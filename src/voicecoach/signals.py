@@ -2,6 +2,7 @@
 records how the session ended ("terminated", "hangup") instead of leaving it unfinished."""
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -27,7 +28,11 @@ def end_reason(error: BaseException | None) -> str:
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """Within: SIGTERM and SIGHUP raise Stopped in the main thread. The old handlers come back
-    after (main() may run inside another program, such as the tests)."""
+    after (main() may run inside another program, such as the tests). Only the main thread may
+    set handlers: from another, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = {signum: signal.signal(signum, _raise) for signum in END_REASONS}
     try:
         yield
