@@ -4,7 +4,8 @@
     python -m bench.evidence --replay evidence.jsonl --threshold 0.5
 
 The first runs the default recogniser over the benchmark's streams (the same audio, conditions
-and seeds as bench.recognition) and writes one JSON line per segment the second opinion judged:
+and seeds as bench.recognition, less its real-room conditions: those are report only, never
+fitted on) and writes one JSON line per segment the second opinion judged:
 the stream, the condition, what was said there and in which voice, the decoder's proposal (the
 command it decoded, its verification margin, whether weakly verified), both hearings' regret of
 every phrase and decoy within reach, and the verdict with each intent's odds. `bench.fit` fits
@@ -52,6 +53,8 @@ def proposal(row: dict[str, Any]) -> Proposal:
 
 def _job(job: tuple[str, noise.Condition]) -> list[dict[str, Any]]:
     kind, condition = job
+    if condition.report_only:
+        raise ValueError(f"{condition.name} is report only: never fitted on")
     stream = _STREAMS[kind]
     audio = noisy_audio(kind, condition)
     recognizer = make_recognizer("pocketsphinx")
@@ -120,6 +123,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def jobs(streams: dict) -> list[tuple[str, noise.Condition]]:
+    """Each stream in each condition the benchmark measures it in, but for the chatter and the
+    real-room conditions: those are held out of everything fitted (report only)."""
+    return [
+        (kind, condition)
+        for kind in streams
+        if kind != "chatter"
+        for condition in noise.CONDITIONS
+        if measured(kind, condition) and not condition.report_only
+    ]
+
+
 def main() -> None:
     args = _parser().parse_args()
     if args.replay:
@@ -129,15 +144,9 @@ def main() -> None:
         _print_replay(rows, replay(rows, options))
         return
     streams = _streams(quick=False, phrases=0)
-    jobs = [
-        (kind, condition)
-        for kind in streams
-        if kind != "chatter"
-        for condition in noise.CONDITIONS
-        if measured(kind, condition)
-    ]
+    todo = jobs(streams)
     with job_pool(2, streams) as pool, args.file.open("w") as f:
-        for (kind, condition), rows in zip(jobs, pool.map(_job, jobs), strict=True):
+        for (kind, condition), rows in zip(todo, pool.map(_job, todo), strict=True):
             f.writelines(json.dumps(row) + "\n" for row in rows)
             print(f"{kind}, {condition.name}: {len(rows)} segments judged", flush=True)
 

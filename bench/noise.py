@@ -1,10 +1,13 @@
-"""Acoustic conditions: coloured noise at a given SNR, and a reverberant room."""
+"""Acoustic conditions: coloured noise at a given SNR, a reverberant room, and a real room's
+sounds (bench.room: music, TV speech, babble, clatter; a simulated room with the talker at 1 to
+3 m)."""
 
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import fftconvolve
 
+from bench import room
 from voicecoach.speech.noise_floor import coloured_noise
 
 RATE = 16_000
@@ -17,8 +20,22 @@ class Condition:
     colour: str = "white"  # "white", "pink" or "brown"
     snr_db: float = FLOOR_SNR_DB
     reverb_rt60: float = 0.0
+    recorded: str = ""  # one of room.KINDS: that real sound (its report half) instead of colour
+    distance_m: float = 0.0  # the talker's distance in room.room_impulse's room; 0: crude reverb
+
+    @property
+    def report_only(self) -> bool:
+        """A real-room condition: reported by the benchmark, never fitted or tuned on."""
+        return bool(self.recorded or self.distance_m)
 
 
+REAL_ROOM = (
+    *(Condition(f"{kind} {snr} dB", snr_db=snr, recorded=kind) for kind in room.KINDS
+      for snr in (10, 5)),
+    Condition("room 0.6 s, 1 m + pink 20 dB", "pink", 20, 0.6, distance_m=1.0),
+    Condition("room 0.6 s, 2 m + pink 20 dB", "pink", 20, 0.6, distance_m=2.0),
+    Condition("room 0.6 s, 3 m + pink 20 dB", "pink", 20, 0.6, distance_m=3.0),
+)  # fmt: skip
 CONDITIONS = (
     Condition("clean"),
     Condition("pink 20 dB", "pink", 20),
@@ -28,19 +45,40 @@ CONDITIONS = (
     Condition("white 10 dB", "white", 10),
     Condition("brown 10 dB", "brown", 10),
     Condition("reverb 0.6 s + pink 20 dB", "pink", 20, 0.6),
+    *REAL_ROOM,
 )
-QUICK_CONDITIONS = ("clean", "pink 10 dB", "pink 0 dB")
+QUICK_CONDITIONS = (
+    "clean", "pink 10 dB", "pink 0 dB",
+    *(c.name for c in REAL_ROOM if c.recorded), "room 0.6 s, 2 m + pink 20 dB",
+)  # fmt: skip
+
+
+def missing(condition: Condition) -> str | None:
+    """Why `condition` cannot be made here (a package not installed), or None."""
+    if condition.recorded:
+        return room.missing(condition.recorded)
+    return room.room_missing() if condition.distance_m else None
 
 
 def apply(condition: Condition, speech: np.ndarray, speech_power: float, seed: int) -> np.ndarray:
     """Float speech (int16 scale) under `condition`; `speech_power` is its active-speech power."""
     rng = np.random.default_rng(seed)
     signal = speech.astype(np.float64)
-    if condition.reverb_rt60 > 0:
+    if condition.distance_m:
+        impulse = room.room_impulse(condition.reverb_rt60, condition.distance_m)
+        signal = fftconvolve(signal, impulse)[: len(signal)]
+    elif condition.reverb_rt60 > 0:
         signal = fftconvolve(signal, room_impulse(condition.reverb_rt60, rng))[: len(signal)]
-    noise = coloured_noise(condition.colour, len(signal), rng)
+    noise = background(condition, len(signal), rng)
     gain = np.sqrt(speech_power / 10 ** (condition.snr_db / 10) / np.mean(noise**2))
     return np.clip(signal + gain * noise, -32768, 32767).astype(np.int16)
+
+
+def background(condition: Condition, samples: int, rng: np.random.Generator) -> np.ndarray:
+    """The condition's noise, at any level: a real room's (report half) or coloured noise."""
+    if condition.recorded:
+        return room.bed(condition.recorded, "report", samples, rng)
+    return coloured_noise(condition.colour, samples, rng)
 
 
 def room_impulse(rt60: float, rng: np.random.Generator) -> np.ndarray:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import noise, room
 from bench.streams import Stream
 
 # The streams of speech that is not a command, and how the tables head them.
@@ -13,6 +14,14 @@ NEGATIVES = {
     "short phrases": "short real phrases",
     "exclamations": "real exclamations",
     "chatter": "chatter",
+}
+# The real room's conditions in the summary, a column for each kind: 10 and 5 dB (1, 2 and 3 m)
+ROOM_COLUMNS = {
+    **{
+        f"{kind} 10 / 5 dB": tuple(c.name for c in noise.REAL_ROOM if c.recorded == kind)
+        for kind in room.KINDS
+    },
+    "room 0.6 s at 1 / 2 / 3 m": tuple(c.name for c in noise.REAL_ROOM if c.distance_m),
 }
 PINK_AXIS = (
     ("clean", 50),
@@ -57,7 +66,7 @@ def _total(counts: list[int | None]) -> float | None:
     return None if any(c is None for c in counts) else float(sum(counts))  # type: ignore[arg-type]
 
 
-def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
+def system_summary(results: list[dict], system: str) -> dict:
     rows = [r for r in results if r["system"] == system]
     by = _group(rows)
     commands = [r for r in rows if r["kind"] == "commands"]
@@ -68,6 +77,10 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
         "clean": accuracy(by.get((system, "clean", "commands"))),
         "pink 10 dB": accuracy(by.get((system, "pink 10 dB", "commands"))),
         "pink 0 dB": accuracy(by.get((system, "pink 0 dB", "commands"))),
+        **{
+            column: [accuracy(by.get((system, name, "commands"))) for name in names]
+            for column, names in ROOM_COLUMNS.items()
+        },
         **{kind: per_10_min([r for r in rows if r["kind"] == kind]) for kind in NEGATIVES},
         "coach": float(sum(r["false_commands"] for r in rows if r["kind"] == "coach")),
         "coach guarded": _total([r.get("guarded_false") for r in rows if r["kind"] == "coach"]),
@@ -81,6 +94,7 @@ def system_summary(results: list[dict], system: str) -> dict[str, float | None]:
 
 SUMMARY_HEADER = (
     "| system | acc clean | acc pink 10 dB | acc pink 0 dB "
+    + "".join(f"| acc {column} " for column in ROOM_COLUMNS)
     + "".join(f"| false/10 min {name} " for name in NEGATIVES.values())
     + "| coach-speech commands: recogniser / past the echo guard "
     "| latency p50 / p95 ms | RTF | recogniser peak MB |"
@@ -95,6 +109,7 @@ def summary_table(results: list[dict]) -> str:
         coach = f"{_num(s['coach'], 0)} / {_num(s['coach guarded'], 0)}"
         lines.append(
             f"| {system} | {_pct(s['clean'])} | {_pct(s['pink 10 dB'])} | {_pct(s['pink 0 dB'])} "
+            + "".join(f"| {' / '.join(map(_pct, s[column]))} " for column in ROOM_COLUMNS)
             + "".join(f"| {_num(s[kind])} " for kind in NEGATIVES)
             + f"| {coach} | {latency} | {_num(s['rtf'], 3)} | {_num(s['peak_mb'], 0)} |"
         )
@@ -115,7 +130,7 @@ def condition_table(results: list[dict]) -> str:
     header = (
         "| system | condition | accuracy | substitutions | misses | insertions "
         + "".join(f"| false/10 min {name} " for name in NEGATIVES.values())
-        + '| "too painful" heard |'
+        + '| "too painful" heard | latency p95 ms |'
     )
     lines = [header, _rule(header)]
     for system in _systems(results):
@@ -128,9 +143,13 @@ def condition_table(results: list[dict]) -> str:
                 f"| {system} | {condition} | {_pct(accuracy(c))} | {c['substitutions']} "
                 f"| {c['misses']} | {c['false_commands']} "
                 + "".join(f"| {_num(per_10_min([n] if n else []))} " for n in negatives)
-                + f"| {_heard(c, 'pain')} |"
+                + f"| {_heard(c, 'pain')} | {_num(_ms(_p95(c['latencies'])), 0)} |"
             )
     return "\n".join(lines)
+
+
+def _p95(latencies: list[float]) -> float | None:
+    return float(np.percentile(latencies, 95)) if latencies else None
 
 
 def _heard(commands: dict, command: str) -> str:
@@ -177,6 +196,7 @@ def write(
         f"- synthetic chatter: {minutes['chatter']:.1f} min per condition; "
         f"coach's own speech (routine, espeak-ng and Piper): {minutes['coach']:.1f} min "
         "(clean and pink 10 dB)",
+        _real_room_note(),
         "- latency: end of the spoken phrase to the command, as live: blocks arrive in real "
         "time and wait while earlier ones are worked on; "
         "RTF: CPU seconds per audio second, one core; recogniser peak: the most memory a job's "
@@ -199,6 +219,21 @@ def write(
         "",
     ]
     (out / "recognition.md").write_text("\n".join(text))
+
+
+def _real_room_note() -> str:
+    report = {kind: ", ".join(room.HALVES[kind]["report"]) for kind in room.KINDS}
+    return (
+        "- real room (commands only; bench/room.py; recordings held out: the report half "
+        "only, never tuned or fitted on): "
+        f"music (fretsonfire-songs-muldjord: {report['music']}); "
+        "TV speech, one talker on and on, and babble, four at once (Tux Paint's spoken stamp "
+        f"descriptions, tuxpaint-stamps-default: {report['tv speech']}; {report['babble']}); "
+        "household clatter (Tux Paint's stamp sounds: "
+        f"{', '.join(name.rsplit('/', 1)[-1] for name in room.HALVES['clatter']['report'])}); "
+        "SNR over the whole stream; a 6 x 5 x 2.7 m room (image sources, pyroomacoustics, "
+        "RT60 about 0.6 s) with the talker 1, 2 or 3 m from the microphone"
+    )
 
 
 def _plot_accuracy(results: list[dict], path: Path) -> None:
