@@ -2,6 +2,7 @@
 
 python -m bench.recognition            # full run, ~45 min on 2 cores
 python -m bench.recognition --quick    # 4 voices, 3 conditions and the real room's, ~6 min
+python -m bench.recognition --quick --conditions "music 10 dB" "room 0.6 s, 2 m + pink 20 dB"
 """
 
 import argparse
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.time()
     streams = _streams(args.quick, args.phrases)
-    conditions = _conditions(args.quick)
+    conditions = _conditions(args.quick, args.conditions)
     names = args.systems or ["ps-default"]
     if "vosk" not in names and systems.vosk_available() and not args.systems:
         names.append("vosk")
@@ -54,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _conditions(quick: bool) -> list[noise.Condition]:
-    """The conditions to run, each real room's recordings decoded; those that cannot be made
-    here are left out with the reason."""
+def _conditions(quick: bool, chosen: list[str] | None = None) -> list[noise.Condition]:
+    """The conditions to run (`chosen` by name, else the quick or the full set), each real
+    room's recordings decoded; those that cannot be made here are left out with the reason."""
     conditions = []
     for condition in noise.CONDITIONS:
-        if quick and condition.name not in noise.QUICK_CONDITIONS:
+        wanted = chosen or (noise.QUICK_CONDITIONS if quick else [condition.name])
+        if condition.name not in wanted:
             continue
         if reason := noise.missing(condition):
             print(f"skipped {condition.name}: {reason}")
@@ -76,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--systems", nargs="*", choices=systems.names(), help="default: ps-default")
     parser.add_argument(
         "--phrases", type=int, default=0, help="only the first N phrases (smoke test)"
+    )
+    parser.add_argument(
+        "--conditions",
+        nargs="+",
+        metavar="NAME",
+        choices=[c.name for c in noise.CONDITIONS],
+        help="only these conditions (quote each name), e.g. 'music 10 dB'",
     )
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--out", default=str(OUT), help="where recognition.md and the plots go")

@@ -121,6 +121,8 @@ def test_a_missing_package_leaves_its_conditions_out_with_the_reason(
     assert "skipped babble 5 dB: tuxpaint-stamps-default not installed" in printed
     assert not any(c.recorded and c.name in names for c in noise.REAL_ROOM)
     assert names[:3] == ["clean", "pink 10 dB", "pink 0 dB"]
+    chosen = recognition._conditions(quick=False, chosen=["music 5 dB", "pink 5 dB", "clean"])
+    assert [c.name for c in chosen] == ["clean", "pink 5 dB"]
 
 
 def test_the_simulated_room_has_the_asked_reverberation() -> None:
