@@ -1,6 +1,6 @@
 """Turns a routine into steps of timed lines: what to say, and how long until the next line."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,9 +45,10 @@ class Step:
         return self.kind in (StepKind.EXERCISE, StepKind.SET)
 
 
-def build_script(library: Library, routine: Routine) -> list[Step]:
+def build_script(library: Library, routine: Routine, opening: Iterable[str] = ()) -> list[Step]:
+    """`opening`: lines said before the routine's welcome (safety notices, today's plan)."""
     plan = library.steps(routine)
-    steps = [intro_step(routine)]
+    steps = [intro_step(routine, opening)]
     for index, (exercise, _, dosage) in enumerate(plan):
         if index:
             steps.append(change_step(index, routine.rest_between_exercises, exercise))
@@ -70,9 +71,10 @@ def set_order(dosage: Dosage) -> Iterator[tuple[int, str | None]]:
             yield number, side
 
 
-def intro_step(routine: Routine) -> Step:
+def intro_step(routine: Routine, opening: Iterable[str] = ()) -> Step:
     count = len(routine.exercises)
     lines = [
+        *opening,
         f"{routine.name}.",
         *routine.intro,
         f"{count} exercise{'s' if count > 1 else ''} today.",

@@ -55,7 +55,6 @@ class Session:
         self.library = library
         self.speech_seconds = speech_seconds
         self.tempo = tempo
-        self.opening = list(opening)
         self.help_text = help_text or "You can say: " + ", ".join(Command) + "."
         self.finished = False
         self.paused_at: float | None = None
@@ -64,19 +63,18 @@ class Session:
         self._out: list[Event] = []
         self._announce: str | None = None
         self.played: set[str] = set()
-        self._load(routine)
+        self._load(routine, opening)
 
     # --- the driver's interface -------------------------------------------------------------
 
     def start(self, now: float) -> list[Event]:
         self.started_at = now
         self._emit(RoutineStarted(now, self.routine.id, self.routine.name))
-        self._enter(0, now + self._say_all(self.opening, now))
+        self._enter(0, now)
         return self._take()
 
     def advance(self, now: float) -> list[Event]:
-        while not self.finished and self.paused_at is None and self.due <= now:
-            self._play_next_cue()
+        self._catch_up(now)
         return self._take()
 
     def handle(
@@ -85,10 +83,10 @@ class Session:
         """Apply a command heard at `now`; `announce` replaces the usual pause/resume reply."""
         if self.finished:
             return []
-        self.advance(now)
-        self._emit(CommandHeard(now, command, text))
-        self._announce = announce
-        if not self.finished:
+        self._catch_up(now)  # lines due before the command are said, not dropped
+        if not self.finished:  # else the routine ended before the command came
+            self._emit(CommandHeard(now, command, text))
+            self._announce = announce
             self._handlers[command](now)
         return self._take()
 
@@ -109,10 +107,14 @@ class Session:
 
     # --- playing the script ------------------------------------------------------------------
 
-    def _load(self, routine: Routine) -> None:
+    def _catch_up(self, now: float) -> None:
+        while not self.finished and self.paused_at is None and self.due <= now:
+            self._play_next_cue()
+
+    def _load(self, routine: Routine, opening: Iterable[str] = ()) -> None:
         self.routine = routine
         self.played.add(routine.id)  # pain never switches back to one of these: no circles
-        self.steps = build_script(self.library, routine)
+        self.steps = build_script(self.library, routine, opening)
         self.exercise_names = [self.library.exercises[e.exercise] for e in routine.exercises]
         self._state = State.SPEAKING
         self._reported: tuple | None = None
