@@ -81,6 +81,7 @@ class ExerciseDone(Event):
     routine: str
     exercise: str
     skipped: bool
+    completed: bool = True  # every set of it finished, none cut short (what progression counts)
 
 
 @dataclass(frozen=True)

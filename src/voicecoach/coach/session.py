@@ -27,14 +27,11 @@ from voicecoach.routines import Library, Routine
 TEMPO_STEP = 1.25
 TEMPO_LIMITS = (0.5, 2.5)
 
-PAIN_SWITCH = (
-    "Stop there. Ease out of the position slowly and breathe out.",
-    "We will switch to gentle stretches instead.",
-)
-PAIN_END = (
-    "Let's stop for today. Lie in whatever position is easiest and breathe slowly.",
-    "If the pain stays or gets worse, please see a doctor or a physiotherapist.",
-)
+PAIN_IN_POSITION = "Stop there. Ease out of the position slowly and breathe out."
+PAIN_AT_REST = "Thank you for telling me. Stay in whatever position is easiest and breathe slowly."
+PAIN_SWITCH = "We will switch to gentle stretches instead."
+PAIN_STOP = "Let's stop for today. Lie in whatever position is easiest and breathe slowly."
+DOCTOR = "If the pain stays or gets worse, please see a doctor or a physiotherapist."
 
 
 def estimate_speech_seconds(text: str) -> float:
@@ -60,6 +57,7 @@ class Session:
         self.paused_at: float | None = None
         self.exercises_done: list[str] = []
         self.exercises_skipped: list[str] = []
+        self.sets_completed = 0  # in the whole session, whatever the routine
         self._out: list[Event] = []
         self._announce: str | None = None
         self.played: set[str] = set()
@@ -118,6 +116,7 @@ class Session:
         self.exercise_names = [self.library.exercises[e.exercise] for e in routine.exercises]
         self._state = State.SPEAKING
         self._reported: tuple | None = None
+        self._finished_sets: set[tuple[int | None, int | None, str | None]] = set()
 
     def _enter(self, index: int, at: float) -> None:
         if index >= len(self.steps):
@@ -139,10 +138,10 @@ class Session:
         gap = cue.gap / (self.tempo if cue.scaled else 1.0)
         self.due = at + max(gap, self.speech_seconds(cue.text) + cue.pause)
 
-    def _finish_step(self, at: float) -> None:
+    def _finish_step(self, at: float, completed: bool = True) -> None:
         step = self.step
         if step.kind == StepKind.SET:
-            self._set_done(at, completed=True)
+            self._set_done(at, completed)
             if self._last_set_of_exercise():
                 self._exercise_done(at, skipped=False)
         self._enter(self.step_index + 1, at)
@@ -185,7 +184,8 @@ class Session:
     def _next(self, now: float) -> None:
         self._interrupt(now)
         if self.step.kind == StepKind.SET:
-            self._finish_step(now)
+            # Only a set whose last count was said is complete; "next" before that cuts it short.
+            self._finish_step(now, completed=self.cue_index >= len(self.step.cues))
         else:
             self._enter(self.step_index + 1, now)
 
@@ -274,7 +274,8 @@ class Session:
         self.paused_at = None
         fallback = self.routine.fallback
         if fallback and fallback not in self.played and fallback in self.library.routines:
-            took = self._say_all(PAIN_SWITCH, now)
+            first = PAIN_IN_POSITION if step.kind == StepKind.SET else PAIN_AT_REST
+            took = self._say_all([first, PAIN_SWITCH, DOCTOR], now)
             self._load(self.library.routines[fallback])
             self._emit(RoutineStarted(now + took, self.routine.id, self.routine.name, "pain"))
             self._enter(0, now + took)
@@ -292,6 +293,9 @@ class Session:
 
     def _set_done(self, at: float, completed: bool) -> None:
         step = self.step
+        if completed:
+            self._finished_sets.add((step.exercise_index, step.set, step.side))
+            self.sets_completed += 1
         worked = at - self.step_started - self.step_paused
         exercise = self.exercise_names[step.exercise_index or 0].id
         self._emit(
@@ -308,13 +312,17 @@ class Session:
         )
 
     def _exercise_done(self, at: float, skipped: bool) -> None:
-        exercise = self.exercise_names[self.step.exercise_index or 0].id
+        index = self.step.exercise_index
+        exercise = self.exercise_names[index or 0].id
         (self.exercises_skipped if skipped else self.exercises_done).append(exercise)
-        self._emit(ExerciseDone(at, self.routine.id, exercise, skipped))
+        sets = {(s.exercise_index, s.set, s.side) for s in self.steps if s.kind == StepKind.SET}
+        mine = {key for key in sets if key[0] == index}
+        completed = not skipped and mine <= self._finished_sets
+        self._emit(ExerciseDone(at, self.routine.id, exercise, skipped, completed))
 
     def _end(self, reason: str, at: float) -> None:
         summary = self.summary_text(reason, at)
-        lines = [*PAIN_END, summary] if reason == "pain" else [summary]
+        lines = [PAIN_STOP, DOCTOR, summary] if reason == "pain" else [summary]
         took = self._say_all(lines, at)
         self.finished = True
         self.paused_at = None
@@ -330,13 +338,21 @@ class Session:
         )
 
     def summary_text(self, reason: str, at: float) -> str:
+        """The closing line: praise only for work done, and never after pain."""
         minutes = max(1, round((at - self.started_at) / 60))
         done = len(set(self.exercises_done))
-        text = f"{done} exercise{'s' if done != 1 else ''} in about {minutes} minute"
-        text += "s." if minutes != 1 else "."
+        time = f"about {minutes} minute{'s' if minutes != 1 else ''}"
+        exercises = f"{done} exercise{'s' if done != 1 else ''}"
+        if reason == "pain":
+            if not done:
+                return "Resting is the right call today."
+            return f"You did {exercises} in {time} before we stopped. Rest well."
+        opening = "That is the whole workout." if reason == "completed" else "We stop here."
+        if not done and not self.sets_completed:
+            return f"{opening} Nothing done this time, and that is fine. Come back when you can."
+        text = f"{exercises} in {time}." if done else f"Some sets done, in {time}."
         if self.exercises_skipped:
             text += f" {len(set(self.exercises_skipped))} left out."
-        opening = "That is the whole workout." if reason == "completed" else "We stop here."
         return f"{opening} {text} Nice work."
 
     def status_text(self) -> str:

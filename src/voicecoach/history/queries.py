@@ -36,7 +36,7 @@ class ExerciseOutcome:
     """How one exercise went in one session."""
 
     session_id: int
-    completed: bool  # finished at least once in the session, not skipped
+    completed: bool  # finished at least once in the session with every set done, not skipped
     pain: bool  # a pain report named this exercise
 
 
@@ -90,8 +90,12 @@ def exercise_outcomes(conn: sqlite3.Connection, exercise: str) -> list[ExerciseO
     """The sessions in which `exercise` was finished or caused pain, oldest first."""
     rows = conn.execute(
         "SELECT s.id, "
-        "EXISTS (SELECT 1 FROM exercises_done d WHERE d.session_id = s.id "
-        "        AND d.exercise = :ex AND NOT d.skipped), "
+        # Read from the events: the exercises_done view predates the completed field (logs
+        # written before it lack the field, and count as complete when not skipped).
+        "EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND e.type = 'exercise_done' "
+        "        AND json_extract(e.json, '$.exercise') = :ex "
+        "        AND NOT json_extract(e.json, '$.skipped') "
+        "        AND coalesce(json_extract(e.json, '$.completed'), 1)), "
         "EXISTS (SELECT 1 FROM pain_reports p WHERE p.session_id = s.id AND p.exercise = :ex) "
         "FROM sessions s ORDER BY s.id",
         {"ex": exercise},

@@ -1,0 +1,146 @@
+"""What the coach says when things go other than planned: endings, pain, and what counts."""
+
+from pathlib import Path
+
+import pytest
+
+from voicecoach.coach.commands import Command
+from voicecoach.coach.events import ExerciseDone, PainReported, Say, SessionEnded, State
+from voicecoach.coach.session import DOCTOR
+from voicecoach.history.progression import plan_progression
+from voicecoach.history.store import HistoryStore
+from voicecoach.routines import load_library
+
+from session_support import Run, mini_library
+
+
+@pytest.fixture(scope="module")
+def library():
+    return mini_library()
+
+
+def said_after(run: Run, index: int) -> list[str]:
+    return [e.text for e in run.events[index:] if isinstance(e, Say)]
+
+
+def summary(run: Run) -> str:
+    [ended] = run.of(SessionEnded)
+    return ended.summary
+
+
+def test_ending_before_any_work_gives_no_praise(library):
+    run = Run(library, "strong")
+    run.until(lambda r: r.now >= 5)
+    run.command(Command.END)
+    assert "Nice work" not in summary(run)
+    assert "0 exercises" not in summary(run)
+    assert "Nothing done" in summary(run)
+
+
+def test_skipping_the_only_exercise_gives_no_praise(library):
+    run = Run(library, "gentle-stretches")
+    run.until_state(State.HOLDING)
+    run.command(Command.SKIP)
+    run.finish()
+    assert run.of(SessionEnded)[0].reason == "completed"
+    assert "Nice work" not in summary(run)
+
+
+def test_work_done_is_still_praised(library):
+    run = Run(library, "strong")
+    run.until(lambda r: bool(r.of(ExerciseDone)))
+    run.command(Command.END)
+    assert summary(run).startswith("We stop here. 1 exercise in about")
+    assert summary(run).endswith("Nice work.")
+
+
+def test_the_first_pain_report_advises_a_doctor(library):
+    run = Run(library, "strong")
+    run.until_state(State.COUNTING)
+    start = len(run.events)
+    run.command(Command.PAIN)
+    assert DOCTOR in said_after(run, start)
+    assert "doctor" in DOCTOR
+
+
+def test_no_praise_after_the_second_pain_report(library):
+    run = Run(library, "strong")
+    run.until_state(State.COUNTING)
+    run.command(Command.PAIN)
+    run.until_state(State.HOLDING)
+    start = len(run.events)
+    run.command(Command.PAIN)
+    lines = said_after(run, start)
+    assert lines[-1] == summary(run)
+    assert not any("work" in line.lower() for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "welcome",
+        "instructions",
+        "rest",
+    ],
+)
+def test_pain_out_of_a_set_is_not_told_to_ease_out_of_a_position(library, where):
+    run = Run(library, "strong")
+    if where == "welcome":
+        run.until(lambda r: r.now >= 0.5)
+    elif where == "instructions":
+        run.until(lambda r: r.session.step.exercise_index == 0)
+    else:
+        run.until_state(State.RESTING)
+    start = len(run.events)
+    run.command(Command.PAIN)
+    lines = said_after(run, start)
+    assert not any("Ease out of the position" in line for line in lines), lines
+    assert any("breathe slowly" in line for line in lines)
+
+
+def test_pain_in_a_set_is_told_to_ease_out_of_the_position(library):
+    run = Run(library, "strong")
+    run.until_state(State.HOLDING)
+    start = len(run.events)
+    run.command(Command.PAIN)
+    assert any("Ease out of the position" in line for line in said_after(run, start))
+    assert run.of(PainReported)[0].state == State.HOLDING
+
+
+def plank_cut_short(library) -> Run:
+    """home-bodyweight: every plank set ended by "next" 3 s into the hold, then "end"."""
+    run = Run(library, "home-bodyweight")
+    while not any(e.exercise == "plank" for e in run.of(ExerciseDone)):
+        run.until(lambda r: r.session.state == State.HOLDING)
+        if run.session.step.exercise_index == 1:
+            run.command(Command.NEXT, after=3.0)
+        else:
+            run.step()
+    run.command(Command.END)
+    return run
+
+
+def logged(store: HistoryStore, run: Run) -> None:
+    store.start_session(run.session.routine.id)
+    for event in run.events:
+        store.record(event)
+    store.end_session()
+
+
+def test_only_completed_work_counts_toward_progression(tmp_path: Path):
+    library = load_library()
+    routine = library.routines["home-bodyweight"]
+    cut = plank_cut_short(library)
+    [plank] = [e for e in cut.of(ExerciseDone) if e.exercise == "plank"]
+    assert not plank.skipped and not plank.completed
+    with HistoryStore(tmp_path / "history.sqlite3") as store:
+        logged(store, cut)
+        planned, lines = plan_progression(library, routine, store)
+        assert not any("plank" in line for line in lines), lines
+        assert planned.exercises[1].dosage.hold_seconds == 10
+        whole = Run(library, "home-bodyweight")
+        whole.finish()
+        logged(store, whole)
+        planned, lines = plan_progression(library, routine, store)
+        assert any("plank went well" in line for line in lines), lines
+        assert planned.exercises[1].dosage.hold_seconds == 15
