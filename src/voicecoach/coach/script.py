@@ -9,7 +9,6 @@ from voicecoach.routines import Dosage, Exercise, Library, Routine
 from voicecoach.routines.schema import Sides
 
 INSTRUCTION_PAUSE = 0.8  # silence after each instruction line, to picture it
-SIDES_IN_ORDER = ("left", "right")
 
 
 class StepKind(StrEnum):
@@ -54,18 +53,18 @@ def build_script(library: Library, routine: Routine, opening: Iterable[str] = ()
             steps.append(change_step(index, routine.rest_between_exercises, exercise))
         steps.append(exercise_step(index, len(plan), exercise, dosage))
         previous_side = None
-        for number, (set_number, side) in enumerate(set_order(dosage)):
-            if number:
+        for number, (set_number, side) in enumerate(set_order(exercise, dosage)):
+            if number and dosage.rest_seconds:
                 steps.append(rest_step(index, dosage.rest_seconds))
             switched = previous_side is not None and side != previous_side
-            steps.append(set_step(index, dosage, set_number, side, switched))
+            steps.append(set_step(index, exercise, dosage, set_number, side, switched))
             previous_side = side
     return steps
 
 
-def set_order(dosage: Dosage) -> Iterator[tuple[int, str | None]]:
-    """(set number, side) in the order they are done: all sets on the left, then the right."""
-    sides = SIDES_IN_ORDER if dosage.sides == Sides.EACH else (None,)
+def set_order(exercise: Exercise, dosage: Dosage) -> Iterator[tuple[int, str | None]]:
+    """(set number, side) in the order they are done: all sets on one side, then the other."""
+    sides = [s for s, _ in exercise.sides_in_order()] if dosage.sides == Sides.EACH else [None]
     for side in sides:
         for number in range(1, dosage.sets + 1):
             yield number, side
@@ -103,17 +102,22 @@ def rest_step(index: int, rest: float) -> Step:
     return Step(StepKind.REST, countdown(rest, f"Rest for {spoken_seconds(rest)}."), index)
 
 
-def set_step(index: int, dosage: Dosage, number: int, side: str | None, switched: bool) -> Step:
+def set_step(
+    index: int, exercise: Exercise, dosage: Dosage, number: int, side: str | None, switched: bool
+) -> Step:
     announce = f"Set {number} of {dosage.sets}." if dosage.sets > 1 else "Here we go."
     if side:
-        announce = f"{side.capitalize()} side. {announce}"
+        name = dict(exercise.sides_in_order())[side]
+        announce = f"{name[:1].upper()}{name[1:]}. {announce}"
         if switched:
             announce = f"Switch sides. {announce}"
-    cues = [Cue(announce, 1.0, State.SPEAKING), *rep_cues(dosage)]
+    cues = [Cue(announce, 1.0, State.SPEAKING), *rep_cues(exercise, dosage)]
     return Step(StepKind.SET, tuple(cues), index, number, dosage.sets, side)
 
 
-def rep_cues(dosage: Dosage) -> list[Cue]:
+def rep_cues(exercise: Exercise, dosage: Dosage) -> list[Cue]:
+    """The counted part of a set. With holds, a rep is said "Rep 2." so that it never sounds
+    like the hold's countdown ("3. 2. 1.")."""
     half = dosage.tempo_seconds / 2
     if dosage.reps == 1 and dosage.hold_seconds and dosage.sides != Sides.ALTERNATE:
         return [
@@ -122,11 +126,13 @@ def rep_cues(dosage: Dosage) -> list[Cue]:
             Cue("Relax.", half, State.COUNTING, rep=1, scaled=True),
         ]
     cues: list[Cue] = []
-    sides = SIDES_IN_ORDER if dosage.sides == Sides.ALTERNATE else (None,)
+    alternate = dosage.sides == Sides.ALTERNATE
+    sides = [name for _, name in exercise.sides_in_order()] if alternate else [None]
     for rep in range(1, dosage.reps + 1):
         for side in sides:
-            label = f"{rep}, {side}." if side else f"{rep}."
-            done = rep if side in (None, sides[-1]) else 0
+            label = f"Rep {rep}" if dosage.hold_seconds else f"{rep}"
+            label += f", {side}." if side else "."
+            done = rep if side == sides[-1] else 0
             if dosage.hold_seconds:
                 cues.append(Cue(label, half, State.COUNTING, scaled=True))
                 cues.extend(hold_cues(dosage.hold_seconds))
@@ -161,18 +167,20 @@ def countdown(seconds: float, opening: str) -> tuple[Cue, ...]:
 
 
 def describe(dosage: Dosage) -> str:
-    if dosage.reps == 1 and dosage.hold_seconds:
-        what = f"a {dosage.hold_seconds:g} second hold"
-    else:
-        what = f"{dosage.reps} reps"
-        if dosage.hold_seconds:
-            what += f", holding each for {spoken_seconds(dosage.hold_seconds)}"
-    sets = f"{dosage.sets} sets of {what}" if dosage.sets > 1 else what.capitalize()
-    if dosage.sides == Sides.EACH:
-        sets += " on each side"
-    elif dosage.sides == Sides.ALTERNATE:
-        sets += ", alternating sides"
-    return f"{sets}."
+    """The dosage as said before an exercise: "3 sets of 10 reps on each side, holding each ..."."""
+    per_side = {Sides.EACH: " on each side", Sides.ALTERNATE: ", alternating sides"}
+    sides = per_side.get(dosage.sides, "")
+    hold = spoken_seconds(dosage.hold_seconds)
+    if dosage.reps == 1 and dosage.hold_seconds and dosage.sides != Sides.ALTERNATE:
+        one = f"A {dosage.hold_seconds:g} second hold"
+        what = one if dosage.sets == 1 else f"{dosage.sets} holds of {hold}"
+        return f"{what}{sides}."
+    what = f"{dosage.reps} reps{sides}"
+    if dosage.sets > 1:
+        what = f"{dosage.sets} sets of {what}"
+    if dosage.hold_seconds:
+        what += f", holding each for {hold}"
+    return f"{what[:1].upper()}{what[1:]}."
 
 
 def spoken_seconds(value: float) -> str:

@@ -1,5 +1,6 @@
 """The routine format. These pydantic models are the single source of truth for the YAML files."""
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -94,6 +95,12 @@ class Progression(Strict):
         return self
 
 
+def first_side(text: str) -> str | None:
+    """The first "left" or "right" in `text`, lower case; None when neither is there."""
+    found = re.search(r"\b(left|right)\b", text, re.IGNORECASE)
+    return found.group(1).lower() if found else None
+
+
 class Exercise(Strict):
     id: Slug
     name: str = Field(min_length=1)
@@ -105,6 +112,28 @@ class Exercise(Strict):
     cautions: list[SpokenLine] = []
     progression: Progression | None = None
     sources: list[str] = Field(min_length=1, description="Seed articles this exercise is from")
+    side_names: list[SpokenLine] = Field(
+        [],
+        description="For one-sided work: how each side is said, in the order it is done. Each "
+        "names its side (left or right) first, e.g. 'right arm and left leg'.",
+    )
+
+    @model_validator(mode="after")
+    def _both_sides_named(self) -> "Exercise":
+        if self.side_names:
+            sides = sorted(str(first_side(name)) for name in self.side_names)
+            if sides != ["left", "right"]:
+                raise ValueError(
+                    "side_names: give two names, one starting with left, one with right "
+                    f"(got {self.side_names})"
+                )
+        return self
+
+    def sides_in_order(self) -> list[tuple[str, str]]:
+        """(side, how it is said) in the order the sides are done."""
+        if not self.side_names:
+            return [("left", "left side"), ("right", "right side")]
+        return [(str(first_side(name)), name) for name in self.side_names]
 
 
 class RoutineEntry(Strict):
