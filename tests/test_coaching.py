@@ -1,5 +1,6 @@
 """What the coach says when things go other than planned: endings, pain, and what counts."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from voicecoach.coach.session import DOCTOR
 from voicecoach.history.progression import plan_progression
 from voicecoach.history.store import HistoryStore
 from voicecoach.routines import load_library
+from voicecoach.speech.commands import all_phrases
 
 from session_support import Run, mini_library
 
@@ -34,7 +36,7 @@ def test_ending_before_any_work_gives_no_praise(library):
     run.command(Command.END)
     assert "Nice work" not in summary(run)
     assert "0 exercises" not in summary(run)
-    assert "Nothing done" in summary(run)
+    assert "Nothing finished" in summary(run)
 
 
 def test_skipping_the_only_exercise_gives_no_praise(library):
@@ -144,3 +146,26 @@ def test_only_completed_work_counts_toward_progression(tmp_path: Path):
         planned, lines = plan_progression(library, routine, store)
         assert any("plank went well" in line for line in lines), lines
         assert planned.exercises[1].dosage.hold_seconds == 15
+
+
+def test_endings_and_pain_lines_do_not_sound_like_commands(library):
+    """The microphone hears the coach too."""
+    runs = []
+    for routine, state, commands in [
+        ("strong", State.SPEAKING, [Command.END]),
+        ("strong", State.HOLDING, [Command.PAIN, Command.PAIN]),
+        ("strong", State.RESTING, [Command.END]),
+        ("gentle-stretches", State.HOLDING, [Command.SKIP]),
+    ]:
+        run = Run(library, routine)
+        run.until_state(state)
+        for command in commands:
+            if not run.session.finished:
+                run.command(command)
+        run.finish()
+        runs.append(run)
+    phrases = set(all_phrases()) | {"next", "done", "pause", "skip", "repeat", "help", "wait"}
+    for run in runs:
+        for line in (e.text for e in run.of(Say)):
+            text = " ".join(re.sub(r"[^a-z' ]+", " ", line.lower()).split())
+            assert not [p for p in phrases if re.search(rf"\b{re.escape(p)}\b", text)], line

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from voicecoach.coach.script import StepKind, build_script, describe
 from voicecoach.routines import Dosage, load_library
 from voicecoach.routines.schema import Exercise, Sides, first_side
+from voicecoach.speech.commands import all_phrases
 
 LIBRARY = load_library()
 BARE_NUMBER = re.compile(r"^\d+\.$")
@@ -84,7 +85,7 @@ def test_no_odd_lines(routine_id):
         ),
         (
             Dosage(sets=3, reps=1, hold_seconds=30, sides=Sides.EACH),
-            "3 holds of 30 seconds on each side.",
+            "3 holds of 30 seconds per side.",
         ),
     ],
 )
@@ -102,3 +103,38 @@ def test_side_names_must_name_each_side_once():
     base = LIBRARY.exercises["bird-dog"].model_dump()
     with pytest.raises(ValidationError, match="one starting with left, one with right"):
         Exercise.model_validate(base | {"side_names": ["left arm", "left leg"]})
+
+
+@pytest.mark.parametrize(
+    ("routine_id", "exercise_id"),
+    [("gentle-stretches", "cat-cow"), ("home-bodyweight", "kneeling-back-stretch")],
+)
+def test_both_shapes_of_a_two_shape_exercise_are_cued_and_held(routine_id, exercise_id):
+    routine = LIBRARY.routines[routine_id]
+    index = [e.exercise for e in routine.exercises].index(exercise_id)
+    dosage = LIBRARY.steps(routine)[index][2]
+    held = [m.say for m in LIBRARY.exercises[exercise_id].moves if m.hold]
+    assert len(held) == 2
+    [first_set] = [
+        s
+        for s in build_script(LIBRARY, routine)
+        if s.kind == StepKind.SET and s.exercise_index == index
+    ][:1]
+    texts = [cue.text for cue in first_set.cues]
+    assert texts.count(held[0]) == texts.count(held[1]) == dosage.reps
+    for shape in held:  # each shape lasts the hold, its countdown included
+        start = texts.index(shape)
+        following = first_set.cues[start:]
+        ends = next(i for i, cue in enumerate(following[1:], 1) if not BARE_NUMBER.match(cue.text))
+        assert sum(cue.gap for cue in following[:ends]) == pytest.approx(dosage.hold_seconds)
+
+
+@pytest.mark.parametrize("routine_id", sorted(LIBRARY.routines))
+def test_no_line_sounds_like_a_command(routine_id):
+    """The microphone hears the coach too."""
+    phrases = set(all_phrases()) | {"next", "done", "pause", "skip", "repeat", "help", "wait"}
+    for step in build_script(LIBRARY, LIBRARY.routines[routine_id]):
+        for cue in step.cues:
+            text = " ".join(re.sub(r"[^a-z' ]+", " ", cue.text.lower()).split())
+            found = [p for p in phrases if re.search(rf"\b{re.escape(p)}\b", text)]
+            assert not found, (found, cue.text)

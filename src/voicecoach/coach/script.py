@@ -1,14 +1,15 @@
 """Turns a routine into steps of timed lines: what to say, and how long until the next line."""
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from voicecoach.coach.events import State
 from voicecoach.routines import Dosage, Exercise, Library, Routine
-from voicecoach.routines.schema import Sides
+from voicecoach.routines.schema import Move, Sides
 
 INSTRUCTION_PAUSE = 0.8  # silence after each instruction line, to picture it
+PLAIN_MOVES = (Move(say="Hold.", hold=True), Move(say="Down."))  # a rep with a hold, by default
 
 
 class StepKind(StrEnum):
@@ -135,16 +136,27 @@ def rep_cues(exercise: Exercise, dosage: Dosage) -> list[Cue]:
             done = rep if side == sides[-1] else 0
             if dosage.hold_seconds:
                 cues.append(Cue(label, half, State.COUNTING, scaled=True))
-                cues.extend(hold_cues(dosage.hold_seconds))
-                cues.append(Cue("Down.", half, State.COUNTING, rep=done, scaled=True))
+                moved = move_cues(exercise.moves or PLAIN_MOVES, dosage.hold_seconds, half)
+                cues.extend([*moved[:-1], replace(moved[-1], rep=done)])
             else:
                 cues.append(Cue(label, dosage.tempo_seconds, State.COUNTING, rep=done, scaled=True))
     return cues
 
 
-def hold_cues(seconds: float) -> list[Cue]:
-    """'Hold.', markers for long holds, then the last seconds counted down."""
-    marks: dict[float, str] = {0.0: "Hold."}
+def move_cues(moves: Iterable[Move], hold: float, half_tempo: float) -> list[Cue]:
+    """A rep's movements: held ones for `hold` seconds, the others half a count."""
+    cues: list[Cue] = []
+    for move in moves:
+        if move.hold:
+            cues.extend(hold_cues(hold, move.say))
+        else:
+            cues.append(Cue(move.say, half_tempo, State.COUNTING, scaled=True))
+    return cues
+
+
+def hold_cues(seconds: float, opening: str = "Hold.") -> list[Cue]:
+    """`opening`, markers for long holds, then the last seconds counted down."""
+    marks: dict[float, str] = {0.0: opening}
     if seconds >= 30:
         marks[seconds / 2] = "Halfway."
     if seconds >= 20:
@@ -174,7 +186,8 @@ def describe(dosage: Dosage) -> str:
     if dosage.reps == 1 and dosage.hold_seconds and dosage.sides != Sides.ALTERNATE:
         one = f"A {dosage.hold_seconds:g} second hold"
         what = one if dosage.sets == 1 else f"{dosage.sets} holds of {hold}"
-        return f"{what}{sides}."
+        # not "hold on each side": "hold on" is a command
+        return f"{what}{' per side' if dosage.sides == Sides.EACH else ''}."
     what = f"{dosage.reps} reps{sides}"
     if dosage.sets > 1:
         what = f"{dosage.sets} sets of {what}"

@@ -349,8 +349,8 @@ class Session:
             return f"You did {exercises} in {time} before we stopped. Rest well."
         opening = "That is the whole workout." if reason == "completed" else "We stop here."
         if not done and not self.sets_completed:
-            return f"{opening} Nothing done this time, and that is fine. Come back when you can."
-        text = f"{exercises} in {time}." if done else f"Some sets done, in {time}."
+            return f"{opening} Nothing finished this time, and that is fine."
+        text = f"{exercises} in {time}." if done else f"Some sets finished, in {time}."
         if self.exercises_skipped:
             text += f" {len(set(self.exercises_skipped))} left out."
         return f"{opening} {text} Nice work."

@@ -95,6 +95,13 @@ class Progression(Strict):
         return self
 
 
+class Move(Strict):
+    """One movement of a rep and the words that cue it."""
+
+    say: SpokenLine
+    hold: bool = False  # held for the dosage's hold_seconds, the last seconds counted down
+
+
 def first_side(text: str) -> str | None:
     """The first "left" or "right" in `text`, lower case; None when neither is there."""
     found = re.search(r"\b(left|right)\b", text, re.IGNORECASE)
@@ -112,6 +119,11 @@ class Exercise(Strict):
     cautions: list[SpokenLine] = []
     progression: Progression | None = None
     sources: list[str] = Field(min_length=1, description="Seed articles this exercise is from")
+    moves: list[Move] = Field(
+        [],
+        description="The words for each movement of a rep with a hold, in order, e.g. 'Round "
+        "your back up.' (held), 'Let your belly sink.' (held). Default: 'Hold.' (held), 'Down.'",
+    )
     side_names: list[SpokenLine] = Field(
         [],
         description="For one-sided work: how each side is said, in the order it is done. Each "
