@@ -7,7 +7,7 @@ import pytest
 
 from voicecoach.coach.commands import Command
 from voicecoach.coach.events import ExerciseDone, PainReported, Say, SessionEnded, State
-from voicecoach.coach.session import DOCTOR
+from voicecoach.coach.session import DOCTOR, MOVES, NOT_PAUSED, STILL_PAUSED
 from voicecoach.history.progression import plan_progression
 from voicecoach.history.store import HistoryStore
 from voicecoach.routines import load_library
@@ -169,3 +169,35 @@ def test_endings_and_pain_lines_do_not_sound_like_commands(library):
         for line in (e.text for e in run.of(Say)):
             text = " ".join(re.sub(r"[^a-z' ]+", " ", line.lower()).split())
             assert not [p for p in phrases if re.search(rf"\b{re.escape(p)}\b", text)], line
+
+
+@pytest.mark.parametrize("command", MOVES)
+def test_a_move_made_while_paused_says_where_the_session_now_is(library, command):
+    run = Run(library, "strong")
+    run.until(lambda r: r.session.state == State.COUNTING and r.session.step.set == 2)
+    run.command(Command.PAUSE)
+    start = len(run.events)
+    run.command(command)
+    lines = said_after(run, start)
+    assert run.session.state == State.PAUSED
+    assert lines and lines[-1].startswith("Now ") and lines[-1].endswith(STILL_PAUSED), lines
+    assert run.session.position_text() in lines[-1]
+
+
+def test_position_names_the_set_and_the_side():
+    run = Run(mini_library(), "gentle-stretches")
+    run.until_state(State.HOLDING)
+    assert run.session.position_text() == "Now at Knee to chest, its set, left side."
+
+
+def test_a_second_pause_and_a_needless_resume_are_answered(library):
+    run = Run(library, "strong")
+    run.until_state(State.COUNTING)
+    start = len(run.events)
+    run.command(Command.RESUME)
+    assert said_after(run, start) == [NOT_PAUSED]
+    run.command(Command.PAUSE)
+    start = len(run.events)
+    run.command(Command.PAUSE)
+    assert said_after(run, start) == [STILL_PAUSED]
+    assert run.session.state == State.PAUSED

@@ -16,6 +16,7 @@ from voicecoach.coach.events import (
     SetDone,
     State,
 )
+from voicecoach.coach.session import NOT_PAUSED
 from voicecoach.routines import load_library
 
 from session_support import Run, mini_library
@@ -105,7 +106,7 @@ def check_effect(run: Run, command: Command, state: State, step_before: int, new
             assert session.state == State.PAUSED and session.next_due() is None
         case Command.RESUME | Command.START:
             assert session.state != State.PAUSED
-            assert said == (["Back to it."] if state == State.PAUSED else [])
+            assert said == (["Back to it."] if state == State.PAUSED else [NOT_PAUSED])
         case Command.NEXT:
             assert session.step_index == step_before + 1
         case Command.PREVIOUS:

@@ -32,6 +32,10 @@ PAIN_AT_REST = "Thank you for telling me. Stay in whatever position is easiest a
 PAIN_SWITCH = "We will switch to gentle stretches instead."
 PAIN_STOP = "Let's stop for today. Lie in whatever position is easiest and breathe slowly."
 DOCTOR = "If the pain stays or gets worse, please see a doctor or a physiotherapist."
+PAUSED = "Paused. Say resume when you are ready."
+STILL_PAUSED = "Still paused. Say resume when you are ready."
+NOT_PAUSED = "Already going."
+MOVES = (Command.NEXT, Command.PREVIOUS, Command.SKIP, Command.REPEAT)  # act while paused too
 
 
 def estimate_speech_seconds(text: str) -> float:
@@ -86,6 +90,9 @@ class Session:
             self._emit(CommandHeard(now, command, text))
             self._announce = announce
             self._handlers[command](now)
+            if command in MOVES and self.paused_at is not None and not self.finished:
+                # Moved while paused: say where we are now, or the move goes unheard.
+                self._say(f"{self.position_text()} {STILL_PAUSED}", self._quiet_from(now))
         return self._take()
 
     def next_due(self) -> float | None:
@@ -210,14 +217,16 @@ class Session:
 
     def _pause(self, now: float) -> None:
         if self.paused_at is not None:
+            self._say(self._announce or STILL_PAUSED, now)
             return
         self._interrupt(now)
         self.paused_at = now
         self._set_state(State.PAUSED, now, force=True)
-        self._say(self._announce or "Paused. Say resume when you are ready.", now)
+        self._say(self._announce or PAUSED, now)
 
     def _resume(self, now: float) -> None:
         if self.paused_at is None:
+            self._say(self._announce or NOT_PAUSED, now)
             return
         self.step_paused += now - self.paused_at
         self.paused_at = None
@@ -355,6 +364,22 @@ class Session:
             text += f" {len(set(self.exercises_skipped))} left out."
         return f"{opening} {text} Nice work."
 
+    def position_text(self) -> str:
+        """Where the session stands, in a few words: after a move made while paused."""
+        step = self.step
+        if step.exercise_index is None:
+            return f"Now at the start of {self.routine.name}."
+        name = self.exercise_names[step.exercise_index].name
+        if step.kind == StepKind.SET:
+            where = f"set {step.set} of {step.sets}" if step.sets and step.sets > 1 else "its set"
+            side = f", {step.side} side" if step.side else ""
+            return f"Now at {name}, {where}{side}."
+        if step.kind == StepKind.CHANGE:
+            return f"Now resting before {name}."
+        if step.kind == StepKind.REST:
+            return f"Now resting between sets of {name}."
+        return f"Now at {name}."
+
     def status_text(self) -> str:
         step = self.step
         if step.exercise_index is None:
@@ -387,6 +412,11 @@ class Session:
     def _say(self, text: str, at: float) -> None:
         if text:
             self._emit(Say(at, text, round(self.speech_seconds(text), 3)))
+
+    def _quiet_from(self, now: float) -> float:
+        """When the lines said so far in this reply end: the next line goes after them."""
+        ends = [e.t + e.duration for e in self._out if isinstance(e, Say)]
+        return max([now, *ends])
 
     def _say_all(self, lines: Iterable[str], at: float) -> float:
         """Say lines one after another from `at`; return how long they take."""
