@@ -201,3 +201,39 @@ def test_a_second_pause_and_a_needless_resume_are_answered(library):
     run.command(Command.PAUSE)
     assert said_after(run, start) == [STILL_PAUSED]
     assert run.session.state == State.PAUSED
+
+
+def hold_span(run: Run) -> float:
+    said = run.of(Say)
+    start = next(e.t for e in said if e.text == "Hold.")
+    return next(e.t for e in said if e.text == "Relax." and e.t > start) - start
+
+
+@pytest.mark.parametrize("command", [Command.STATUS, Command.HELP])
+def test_status_and_help_keep_a_hold_on_its_clock(command):
+    """The issue's plank: status after "Halfway." made a 30 s hold 37 s and said it twice."""
+    library = load_library()
+    plain = Run(library, "core-four")
+    plain.until(lambda r: any(e.text == "Relax." for e in r.of(Say)))
+    run = Run(library, "core-four")
+    run.until(lambda r: any(e.text == "Halfway." for e in r.of(Say)))
+    run.command(command, after=3.0)
+    run.until(lambda r: any(e.text == "Relax." for e in r.of(Say)))
+    assert hold_span(run) == pytest.approx(hold_span(plain))
+    assert [e.text for e in run.of(Say)].count("Halfway.") == 1
+
+
+def test_status_says_what_is_left():
+    library = load_library()
+    run = Run(library, "core-four")
+    run.until(lambda r: any(e.text == "Halfway." for e in r.of(Say)))
+    [answer] = [e.text for e in run.command(Command.STATUS, after=3.0) if isinstance(e, Say)]
+    assert answer == (
+        "Forearm plank. About 12 seconds left in this hold. 3 more exercises after this."
+    )
+    run.until(lambda r: r.session.state == State.COUNTING and r.session.step.exercise_index == 2)
+    run.until(lambda r: r.session.reps == 3)
+    [answer] = [e.text for e in run.command(Command.STATUS) if isinstance(e, Say)]
+    assert answer == (
+        "Bridge, set 1 of 2. 7 reps left in this set. Then 1 more set. 1 more exercise after this."
+    )

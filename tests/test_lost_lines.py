@@ -2,11 +2,13 @@
 
 The engine is driven as a live driver may drive it: late, so a command can arrive after cues
 have fallen due. A line counts as heard when no Hush cuts it before its end (a Hush stops the
-line playing and drops the queued ones). Whatever the schedule of pause, resume, help and
-status, the lines heard without commands come in the same order within the lines heard with
-them.
+line playing and drops the queued ones). Whatever the schedule of pause and resume, the lines
+heard without commands come in the same order within the lines heard with them. With help and
+status too, the same holds but for a hold's time markers ("Halfway.", "10 seconds left.", the
+countdown) that fell due during the answer: the hold keeps its clock, so they are out of date.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import pytest
@@ -14,14 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voicecoach.coach.commands import Command
-from voicecoach.coach.events import Event, Hush, Say, SessionEnded
+from voicecoach.coach.events import Event, Hush, Say, SessionEnded, State, StateChanged
 from voicecoach.coach.session import Session, planned_seconds
 from voicecoach.routines import load_library
 
 from session_support import mini_library
 
 OPENING = ("A notice said before the workout.", "And the plan for today.")
-COMMANDS = (Command.PAUSE, Command.RESUME, Command.HELP, Command.STATUS)
+PAUSE_RESUME = (Command.PAUSE, Command.RESUME)
+ANSWERS = (Command.HELP, Command.STATUS)
 ROUTINES = ("strong", "gentle-stretches")
 
 
@@ -64,16 +67,30 @@ def heard(events: list[Event]) -> list[str]:
     return lines
 
 
+def hold_markers(events: list[Event]) -> set[int]:
+    """Indexes (among the Say events) of lines said in a hold after its opening line."""
+    markers, state, previous = set(), None, None
+    says = 0
+    for event in events:
+        if isinstance(event, StateChanged):
+            state = event.state
+        elif isinstance(event, Say):
+            if state == State.HOLDING and previous == State.HOLDING:
+                markers.add(says)
+            previous, says = state, says + 1
+    return markers
+
+
 def is_subsequence(part: list[str], whole: list[str]) -> bool:
     rest = iter(whole)
     return all(line in rest for line in part)
 
 
-def orders(length: float) -> st.SearchStrategy[list[Order]]:
+def orders(length: float, commands: tuple[Command, ...]) -> st.SearchStrategy[list[Order]]:
     order = st.builds(
         Order,
         at=st.floats(0, length, allow_nan=False),
-        command=st.sampled_from(COMMANDS),
+        command=st.sampled_from(commands),
         lag=st.floats(0, 12, allow_nan=False),
     )
     return st.lists(order, max_size=8)
@@ -84,13 +101,19 @@ def library():
     return mini_library()
 
 
+@pytest.mark.parametrize("answers", [False, True], ids=["pause-resume", "with-help-status"])
 @pytest.mark.parametrize("routine_id", ROUTINES)
-def test_no_line_is_lost_to_any_command_schedule(library, routine_id):
-    plain = heard(play(library, routine_id, []))
+def test_no_line_is_lost_to_any_command_schedule(library, routine_id, answers):
+    events = play(library, routine_id, [])
+    if answers:  # a hold's markers may be out of date after an answer: not required
+        markers, says = hold_markers(events), itertools.count()
+        events = [e for e in events if not (isinstance(e, Say) and next(says) in markers)]
+    plain = heard(events)
     length = planned_seconds(library, library.routines[routine_id]) + 20
+    commands = PAUSE_RESUME + ANSWERS if answers else PAUSE_RESUME
 
     @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(orders(length))
+    @given(orders(length, commands))
     def check(schedule: list[Order]) -> None:
         with_commands = heard(play(library, routine_id, schedule))
         assert is_subsequence(plain, with_commands)

@@ -65,6 +65,7 @@ class Session:
         self._out: list[Event] = []
         self._announce: str | None = None
         self.played: set[str] = set()
+        self._line_ends = 0.0  # when the last cue said ends
         self._load(routine, opening)
 
     # --- the driver's interface -------------------------------------------------------------
@@ -140,6 +141,7 @@ class Session:
         cue, at = self.step.cues[self.cue_index], self.due
         self._set_state(cue.state, at)
         self._say(cue.text, at)
+        self._line_ends = at + self.speech_seconds(cue.text)
         self.reps = max(self.reps, cue.rep)
         self.cue_index += 1
         gap = cue.gap / (self.tempo if cue.scaled else 1.0)
@@ -180,7 +182,7 @@ class Session:
             Command.SKIP: self._skip,
             Command.END: self._end_by_command,
             Command.HELP: lambda now: self._answer([self.help_text], now),
-            Command.STATUS: lambda now: self._answer([self.status_text()], now),
+            Command.STATUS: lambda now: self._answer([self.status_text(now)], now),
             Command.SLOWER: lambda now: self._change_tempo(
                 1 / TEMPO_STEP, "Slowing the count.", now
             ),
@@ -260,11 +262,43 @@ class Session:
         self._end("ended", now)
 
     def _answer(self, lines: list[str], now: float) -> None:
-        """Say something, then carry on where we were (still paused if paused)."""
+        """Say something, then carry on where we were (still paused if paused).
+
+        The clock of a hold or count keeps running: only a line the answer cut off is said
+        again, and the next line waits for the answer to end.
+        """
         self._interrupt(now)
         took = self._say_all(lines, now)
         if self.paused_at is None:
-            self._restart_cue(now + took)
+            if self._hold_running(now):
+                self._drop_stale_markers(now + took)
+            elif self.cue_index and now < self._line_ends:
+                self._restart_cue(now + took)
+            else:
+                self.due = max(self.due, now + took)
+
+    def _is_marker(self, index: int) -> bool:
+        """A hold's time marker ("Halfway.", "10 seconds left.", "3."): not its opening."""
+        cues = self.step.cues
+        return (
+            0 < index < len(cues)
+            and cues[index].state == State.HOLDING
+            and cues[index - 1].state == State.HOLDING
+        )
+
+    def _hold_running(self, now: float) -> bool:
+        """Inside a hold, its opening fully said: the hold's clock is running."""
+        last = self.cue_index - 1
+        if last < 0 or self.step.cues[last].state != State.HOLDING:
+            return False
+        return self._is_marker(last) or now >= self._line_ends
+
+    def _drop_stale_markers(self, until: float) -> None:
+        """Keep the hold on its clock: markers that fell due during an answer are out of date."""
+        while self._is_marker(self.cue_index) and self.due < until:
+            self.due += self.step.cues[self.cue_index].gap
+            self.cue_index += 1
+        self.due = max(self.due, until)
 
     def _change_tempo(self, factor: float, line: str, now: float) -> None:
         low, high = TEMPO_LIMITS
@@ -380,7 +414,8 @@ class Session:
             return f"Now resting between sets of {name}."
         return f"Now at {name}."
 
-    def status_text(self) -> str:
+    def status_text(self, now: float) -> str:
+        """Where we are and what is left: in this set, this exercise and the workout."""
         step = self.step
         if step.exercise_index is None:
             return f"We are starting {self.routine.name}: {len(self.exercise_names)} exercises."
@@ -388,13 +423,39 @@ class Session:
         where = exercise.name
         if step.set is not None and step.sets and step.sets > 1:
             where += f", set {step.set} of {step.sets}"
+        parts = [f"{where}."]
+        if step.kind == StepKind.SET and (in_set := self._left_in_set(now)):
+            parts.append(in_set)
+        sets_left = sum(
+            1
+            for s in self.steps[self.step_index + 1 :]
+            if s.kind == StepKind.SET and s.exercise_index == step.exercise_index
+        )
+        if sets_left:
+            parts.append(f"Then {sets_left} more set{'s' if sets_left != 1 else ''}.")
         left = len(self.exercise_names) - step.exercise_index - 1
-        after = (
+        parts.append(
             f"{left} more exercise{'s' if left != 1 else ''} after this."
             if left
-            else ("This is the last exercise.")
+            else "This is the last exercise."
         )
-        return f"{where}. {after}"
+        return " ".join(parts)
+
+    def _left_in_set(self, now: float) -> str | None:
+        """What is left of the set being done, or None when there is nothing to count."""
+        cues = self.step.cues
+        if self._state == State.HOLDING and self.step.exercise_index is not None:
+            _, _, dosage = self.library.steps(self.routine)[self.step.exercise_index]
+            if dosage.reps == 1:
+                holding = [i for i, cue in enumerate(cues) if cue.state == State.HOLDING]
+                rest = sum(cue.gap for cue in cues[self.cue_index : holding[-1] + 1])
+                seconds = max(1, round(self.due - now + rest))
+                return f"About {seconds} second{'s' if seconds != 1 else ''} left in this hold."
+        total = max(cue.rep for cue in cues)
+        if total > 1 and total > self.reps:
+            left = total - self.reps
+            return f"{left} rep{'s' if left != 1 else ''} left in this set."
+        return None
 
     def _set_state(self, state: State, at: float, force: bool = False) -> None:
         step = self.step
