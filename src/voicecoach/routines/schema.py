@@ -162,7 +162,7 @@ class Routine(Strict):
     level: Level
     intro: list[SpokenLine] = []
     fallback: Slug | None = Field("gentle-stretches", description="Routine to switch to on pain")
-    rest_between_exercises: Seconds = Field(20, ge=0, le=600)
+    rest_between_exercises: Seconds = Field(20, ge=0, le=600)  # default: not in the articles
     exercises: list[RoutineEntry] = Field(min_length=1, max_length=MAX_EXERCISES)
 
 
