@@ -139,3 +139,13 @@ def test_no_line_sounds_like_a_command(routine_id):
             text = " ".join(re.sub(r"[^a-z' ]+", " ", cue.text.lower()).split())
             found = [p for p in phrases if re.search(rf"\b{re.escape(p)}\b", text)]
             assert not found, (found, cue.text)
+
+
+def test_partial_curls_second_set_has_hands_behind_the_head():
+    """000: ten with the hands on the chest, then ten with the hands behind the head."""
+    routine = LIBRARY.routines["entry-level-home"]
+    sets = [s for s in build_script(LIBRARY, routine) if s.kind == StepKind.SET]
+    curls = [s for s in sets if s.exercise_index == 0]
+    assert [s.set for s in curls] == [1, 2]
+    assert "chest" in curls[0].cues[1].text
+    assert "behind your head" in curls[1].cues[1].text

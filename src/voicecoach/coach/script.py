@@ -49,7 +49,7 @@ def build_script(library: Library, routine: Routine, opening: Iterable[str] = ()
     """`opening`: lines said before the routine's welcome (safety notices, today's plan)."""
     plan = library.steps(routine)
     steps = [intro_step(routine, opening)]
-    for index, (exercise, _, dosage) in enumerate(plan):
+    for index, (exercise, entry, dosage) in enumerate(plan):
         if index:
             steps.append(change_step(index, routine.rest_between_exercises, exercise))
         steps.append(exercise_step(index, len(plan), exercise, dosage))
@@ -58,7 +58,8 @@ def build_script(library: Library, routine: Routine, opening: Iterable[str] = ()
             if number and dosage.rest_seconds:
                 steps.append(rest_step(index, dosage.rest_seconds))
             switched = previous_side is not None and side != previous_side
-            steps.append(set_step(index, exercise, dosage, set_number, side, switched))
+            extra = entry.set_lines[set_number - 1 : set_number]
+            steps.append(set_step(index, exercise, dosage, set_number, side, switched, extra))
             previous_side = side
     return steps
 
@@ -104,15 +105,23 @@ def rest_step(index: int, rest: float) -> Step:
 
 
 def set_step(
-    index: int, exercise: Exercise, dosage: Dosage, number: int, side: str | None, switched: bool
+    index: int,
+    exercise: Exercise,
+    dosage: Dosage,
+    number: int,
+    side: str | None,
+    switched: bool,
+    extra: Iterable[str] = (),
 ) -> Step:
+    """A set: announced (with `extra`, the routine's line for this set), then counted."""
     announce = f"Set {number} of {dosage.sets}." if dosage.sets > 1 else "Here we go."
     if side:
         name = dict(exercise.sides_in_order())[side]
         announce = f"{name[:1].upper()}{name[1:]}. {announce}"
         if switched:
             announce = f"Switch sides. {announce}"
-    cues = [Cue(announce, 1.0, State.SPEAKING), *rep_cues(exercise, dosage)]
+    said = [Cue(line, 0.0, State.SPEAKING, pause=INSTRUCTION_PAUSE) for line in extra]
+    cues = [Cue(announce, 1.0, State.SPEAKING), *said, *rep_cues(exercise, dosage)]
     return Step(StepKind.SET, tuple(cues), index, number, dosage.sets, side)
 
 

@@ -152,6 +152,9 @@ class RoutineEntry(Strict):
     exercise: Slug
     dosage: DosageOverride = DosageOverride()
     progression: Progression | None = None
+    set_lines: list[SpokenLine] = Field(
+        [], description="Said as each set begins: the first line before set 1, and so on"
+    )
 
 
 class Routine(Strict):
