@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from voicecoach.coach.commands import Command
-from voicecoach.coach.script import StepKind, build_script, describe
+from voicecoach.coach.events import State
+from voicecoach.coach.script import BREATHE, StepKind, build_script, describe
 from voicecoach.routines import Dosage, load_library
 from voicecoach.routines.schema import Exercise, Sides, first_side
 from voicecoach.speech.commands import all_phrases
@@ -149,3 +150,24 @@ def test_partial_curls_second_set_has_hands_behind_the_head():
     assert [s.set for s in curls] == [1, 2]
     assert "chest" in curls[0].cues[1].text
     assert "behind your head" in curls[1].cues[1].text
+
+
+@pytest.mark.parametrize("routine_id", sorted(LIBRARY.routines))
+def test_long_holds_remind_to_breathe_and_praise_varies(routine_id):
+    steps = build_script(LIBRARY, LIBRARY.routines[routine_id])
+    for step in steps:
+        openings = [
+            i
+            for i, cue in enumerate(step.cues)
+            if cue.state == State.HOLDING and (i == 0 or step.cues[i - 1].state != State.HOLDING)
+        ]
+        for start in openings:
+            end = start
+            while end < len(step.cues) and step.cues[end].state == State.HOLDING:
+                end += 1
+            hold = step.cues[start:end]
+            if sum(cue.gap for cue in hold) >= 20:
+                assert BREATHE in [cue.text for cue in hold]
+    changes = [s.cues[0].text.split(" Rest")[0] for s in steps if s.kind == StepKind.CHANGE]
+    if len(changes) > 1:
+        assert changes[0] != changes[1]

@@ -9,6 +9,9 @@ from voicecoach.routines import Dosage, Exercise, Library, Routine
 from voicecoach.routines.schema import Move, Sides
 
 INSTRUCTION_PAUSE = 0.8  # silence after each instruction line, to picture it
+# Said between exercises, in turn, so that praise does not sound canned.
+ENCOURAGEMENT = ("Good work.", "Nice and steady.", "Good effort.", "Well worked.")
+BREATHE = "Keep breathing steadily."  # in holds of 20 s or more: not from the articles
 PLAIN_MOVES = (Move(say="Hold.", hold=True), Move(say="Down."))  # a rep with a hold, by default
 
 
@@ -94,9 +97,8 @@ def exercise_step(index: int, count: int, exercise: Exercise, dosage: Dosage) ->
 
 
 def change_step(index: int, rest: float, upcoming: Exercise) -> Step:
-    cues = countdown(
-        rest, f"Good work. Rest for {spoken_seconds(rest)}. Coming up: {upcoming.name}."
-    )
+    praise = ENCOURAGEMENT[(index - 1) % len(ENCOURAGEMENT)]
+    cues = countdown(rest, f"{praise} Rest for {spoken_seconds(rest)}. Coming up: {upcoming.name}.")
     return Step(StepKind.CHANGE, cues, exercise_index=index)
 
 
@@ -169,6 +171,7 @@ def hold_cues(seconds: float, opening: str = "Hold.") -> list[Cue]:
     if seconds >= 30:
         marks[seconds / 2] = "Halfway."
     if seconds >= 20:
+        marks[seconds / 4] = BREATHE
         marks[seconds - 10] = "10 seconds left."
     last = 5 if seconds >= 8 else 3 if seconds >= 4 else 0
     for remaining in range(last, 0, -1):
