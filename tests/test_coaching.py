@@ -5,9 +5,18 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.coach.clock import VirtualClock
 from voicecoach.coach.commands import Command
+from voicecoach.coach.driver import INPUT_CLOSED, Driver, Heard
 from voicecoach.coach.events import ExerciseDone, PainReported, Say, SessionEnded, State
-from voicecoach.coach.session import DOCTOR, MOVES, NOT_PAUSED, STILL_PAUSED
+from voicecoach.coach.session import (
+    DOCTOR,
+    MOVES,
+    NOT_PAUSED,
+    PAUSED_REMINDER,
+    STILL_PAUSED,
+    Session,
+)
 from voicecoach.history.progression import plan_progression
 from voicecoach.history.store import HistoryStore
 from voicecoach.routines import load_library
@@ -237,3 +246,18 @@ def test_status_says_what_is_left():
     assert answer == (
         "Bridge, set 1 of 2. 7 reps left in this set. Then 1 more set. 1 more exercise after this."
     )
+
+
+def test_a_paused_session_reminds_how_to_go_on_every_minute(library):
+    """Driven as text and live mode drive it: the demo sat paused 1.5 minutes in silence."""
+    events: list = []
+    session = Session(library, library.routines["strong"])
+    driver = Driver(session, VirtualClock(), events.append)
+    for at, command in [(30.0, Command.PAUSE), (175.0, Command.RESUME), (190.0, Command.END)]:
+        driver.inbox.put(Heard(command, str(command), at))
+    driver.inbox.put(INPUT_CLOSED)
+    driver.run()
+    said = [e for e in events if isinstance(e, Say)]
+    reminders = [e.t for e in said if e.text == PAUSED_REMINDER]
+    assert reminders == [pytest.approx(90.0), pytest.approx(150.0)]
+    assert not [e for e in said if 30 < e.t < 175 and e.text not in (PAUSED_REMINDER,)]

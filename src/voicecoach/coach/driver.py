@@ -48,11 +48,15 @@ class Driver:
                 # Paused with nobody left to say "resume": end rather than wait forever.
                 self._deliver(self.session.handle(Command.END, now, "(input closed)"))
             else:
-                self._deliver(self.session.advance(now))
+                events = self.session.advance(now)
+                if (remind := self.session.reminder_due()) is not None and remind <= now:
+                    events += self.session.remind(now)
+                self._deliver(events)
             self._last = now
 
     def _deadline(self) -> float | None:
-        times = [t for t in (self.session.next_due(),) if t is not None]
+        due = (self.session.next_due(), self.session.reminder_due())
+        times = [t for t in due if t is not None]
         if self._scheduled:
             times.append(self._scheduled[0][0])
         return min(times) if times else None

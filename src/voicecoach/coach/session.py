@@ -35,6 +35,8 @@ DOCTOR = "If the pain stays or gets worse, please see a doctor or a physiotherap
 PAUSED = "Paused. Say resume when you are ready."
 STILL_PAUSED = "Still paused. Say resume when you are ready."
 NOT_PAUSED = "Already going."
+REMIND_EVERY = 60.0  # seconds paused between reminders of how to go on
+PAUSED_REMINDER = "We are paused. Say resume to carry on, or end workout to stop."
 MOVES = (Command.NEXT, Command.PREVIOUS, Command.SKIP, Command.REPEAT)  # act while paused too
 
 
@@ -66,6 +68,7 @@ class Session:
         self._announce: str | None = None
         self.played: set[str] = set()
         self._line_ends = 0.0  # when the last cue said ends
+        self._reminded_at = 0.0  # the last reminder while paused
         self._load(routine, opening)
 
     # --- the driver's interface -------------------------------------------------------------
@@ -89,6 +92,7 @@ class Session:
         self._catch_up(now)  # lines due before the command are said, not dropped
         if not self.finished:  # else the routine ended before the command came
             self._emit(CommandHeard(now, command, text))
+            self._reminded_at = now  # a command heard while paused restarts the reminder wait
             self._announce = announce
             self._handlers[command](now)
             if command in MOVES and self.paused_at is not None and not self.finished:
@@ -98,6 +102,18 @@ class Session:
 
     def next_due(self) -> float | None:
         return None if self.finished or self.paused_at is not None else self.due
+
+    def reminder_due(self) -> float | None:
+        """While paused: when to remind the person how to go on (the driver calls `remind`)."""
+        if self.finished or self.paused_at is None:
+            return None
+        return max(self.paused_at, self._reminded_at) + REMIND_EVERY
+
+    def remind(self, now: float) -> list[Event]:
+        if self.paused_at is not None and not self.finished:
+            self._say(PAUSED_REMINDER, now)
+            self._reminded_at = now
+        return self._take()
 
     @property
     def state(self) -> State:
