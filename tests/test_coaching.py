@@ -261,3 +261,10 @@ def test_a_paused_session_reminds_how_to_go_on_every_minute(library):
     reminders = [e.t for e in said if e.text == PAUSED_REMINDER]
     assert reminders == [pytest.approx(90.0), pytest.approx(150.0)]
     assert not [e for e in said if 30 < e.t < 175 and e.text not in (PAUSED_REMINDER,)]
+
+
+def test_status_before_the_sets_says_how_many_are_to_do(library):
+    run = Run(library, "strong")
+    run.until(lambda r: r.session.step.exercise_index == 0)
+    [answer] = [e.text for e in run.command(Command.STATUS) if isinstance(e, Say)]
+    assert answer == "Bridge. 2 sets to do. 2 more exercises after this."

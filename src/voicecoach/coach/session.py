@@ -447,8 +447,11 @@ class Session:
             for s in self.steps[self.step_index + 1 :]
             if s.kind == StepKind.SET and s.exercise_index == step.exercise_index
         )
-        if sets_left:
-            parts.append(f"Then {sets_left} more set{'s' if sets_left != 1 else ''}.")
+        plural = "s" if sets_left != 1 else ""
+        if sets_left and step.kind == StepKind.SET:
+            parts.append(f"Then {sets_left} more set{plural}.")
+        elif sets_left:
+            parts.append(f"{sets_left} set{plural} to do.")
         left = len(self.exercise_names) - step.exercise_index - 1
         parts.append(
             f"{left} more exercise{'s' if left != 1 else ''} after this."
