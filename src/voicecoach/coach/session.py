@@ -33,7 +33,7 @@ PAIN_SWITCH = "We will switch to gentle stretches instead."
 PAIN_STOP = "Let's stop for today. Lie in whatever position is easiest and breathe slowly."
 DOCTOR = "If the pain stays or gets worse, please see a doctor or a physiotherapist."
 PAUSED = "Paused. Say resume when you are ready."
-STILL_PAUSED = "Still paused. Say resume when you are ready."
+STILL_PAUSED = "Still paused."  # after a move made while paused: short, the person may go on
 NOT_PAUSED = "Already going."
 REMIND_EVERY = 60.0  # seconds paused between reminders of how to go on
 PAUSED_REMINDER = "We are paused. Say resume to carry on, or end workout to stop."
@@ -235,7 +235,7 @@ class Session:
 
     def _pause(self, now: float) -> None:
         if self.paused_at is not None:
-            self._say(self._announce or STILL_PAUSED, now)
+            self._say(self._announce or PAUSED, now)
             return
         self._interrupt(now)
         self.paused_at = now
