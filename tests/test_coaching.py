@@ -197,7 +197,7 @@ def test_a_move_made_while_paused_says_where_the_session_now_is(library, command
 def test_position_names_the_set_and_the_side():
     run = Run(mini_library(), "gentle-stretches")
     run.until_state(State.HOLDING)
-    assert run.session.position_text() == "Now at Knee to chest, its set, left side."
+    assert run.session.position_text() == "Now at Knee to chest, left side."
 
 
 def test_a_second_pause_and_a_needless_resume_are_answered(library):

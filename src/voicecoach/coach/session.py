@@ -419,11 +419,12 @@ class Session:
         step = self.step
         if step.exercise_index is None:
             return f"Now at the start of {self.routine.name}."
-        name = self.exercise_names[step.exercise_index].name
+        exercise = self.exercise_names[step.exercise_index]
+        name = exercise.name
         if step.kind == StepKind.SET:
-            where = f"set {step.set} of {step.sets}" if step.sets and step.sets > 1 else "its set"
-            side = f", {step.side} side" if step.side else ""
-            return f"Now at {name}, {where}{side}."
+            where = f", set {step.set} of {step.sets}" if step.sets and step.sets > 1 else ""
+            side = f", {dict(exercise.sides_in_order())[step.side]}" if step.side else ""
+            return f"Now at {name}{where}{side}."
         if step.kind == StepKind.CHANGE:
             return f"Now resting before {name}."
         if step.kind == StepKind.REST:
