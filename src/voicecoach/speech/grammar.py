@@ -162,6 +162,7 @@ DECOY_WORDS = [
     "money",
 ]
 
+
 def decoy_words(phrases: list[str]) -> list[str]:
     """The decoys that are not words of the phrases listened for."""
     taken = {word for phrase in phrases for word in phrase.split()}
