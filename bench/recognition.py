@@ -1,7 +1,7 @@
 """Recognition benchmark: accuracy in noise, rejection of other speech, latency, CPU.
 
 python -m bench.recognition            # full run, ~45 min on 2 cores
-python -m bench.recognition --quick    # 4 voices, 3 conditions and the real room's, ~6 min
+python -m bench.recognition --quick    # 4 voices; 3 conditions, and the real room's 9 on commands
 python -m bench.recognition --quick --conditions "music 10 dB" "room 0.6 s, 2 m + pink 20 dB"
 """
 
