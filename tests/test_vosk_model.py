@@ -2,8 +2,10 @@
 on 127.0.0.1 (no other network)."""
 
 import argparse
+import contextlib
 import hashlib
 import io
+import os
 import socket
 import threading
 import zipfile
@@ -249,6 +251,24 @@ def test_an_installed_model_is_not_downloaded_again(places: Places, server: Serv
     existing = make_model(places.user / "vosk-model-test-0.1")
     assert download_model(places.user, archive=server.archive("/m.zip", b"unused")) == existing
     assert server.requests == []
+
+
+def test_download_leaves_no_descriptor_open(places: Places, server: Server) -> None:
+    """Issue 28: the temporary name came from mkstemp, whose descriptor was never closed."""
+
+    def temporary_files_open() -> list[str]:
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(FileNotFoundError):  # the listing's own, closed by now
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return [link for link in links if ".download-" in link]
+
+    data = model_zip()
+    download_model(places.user, archive=server.archive("/m.zip", data), progress=False)
+    wrong = ModelArchive("other", server.archive("/o.zip", data).url, len(data), sha256(b"x"))
+    with pytest.raises(UserError):
+        download_model(places.user, archive=wrong, progress=False)
+    assert temporary_files_open() == []
 
 
 def test_checksum_mismatch_is_refused_and_leaves_nothing(places: Places, server: Server) -> None:

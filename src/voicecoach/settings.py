@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from voicecoach import yamlfile
 from voicecoach.errors import UserError
+from voicecoach.files import MissingFile
 from voicecoach.speech.engines import Engine
 
 CONFIG_ENV = "VOICECOACH_CONFIG"
@@ -157,7 +158,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     """The raw mapping in the config file: {} when the file is missing or holds only comments."""
     try:
         text = yamlfile.read_text(path, "the config file")
-    except yamlfile.MissingFile:
+    except MissingFile:
         return {}
     data = yamlfile.parse(path, text)
     if data is None:

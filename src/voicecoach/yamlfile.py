@@ -6,15 +6,14 @@ repeat), MAX_ALIASES aliases and numbers of at most MAX_NUMBER characters. Dupli
 refused rather than silently letting the last one win.
 """
 
-import os
 import reprlib
-import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from voicecoach.errors import UserError
+from voicecoach.files import read_at_most
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 50
@@ -31,43 +30,13 @@ class _Refused(yaml.MarkedYAMLError):
     """Well-formed YAML this program will not load (a duplicate key, too deep, too big)."""
 
 
-class MissingFile(UserError):
-    """The file to read does not exist."""
-
-
 def read_text(path: Path, what: str) -> str:
     """The text of the regular file `path`, refusing devices, FIFOs, folders and large files."""
-    try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError as error:
-        raise MissingFile(f"{path}: cannot read {what} ({error.strerror})") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot read {what} ({error.strerror})") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            reason = "Is a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise UserError(f"{path}: cannot read {what} ({reason})")
-        data = _read_at_most(fd, MAX_BYTES + 1)
-    except OSError as error:
-        raise UserError(f"{path}: cannot read {what} ({error.strerror})") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_BYTES:
-        raise UserError(f"{path}: {what} is larger than {MAX_BYTES // 1024} KB; refused")
+    data = read_at_most(path, what, MAX_BYTES)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise UserError(f"{path}: {what} is not UTF-8 text") from None
-
-
-def _read_at_most(fd: int, size: int) -> bytes:
-    chunks: list[bytes] = []
-    while size > 0 and (chunk := os.read(fd, min(size, 1 << 16))):
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
 
 def parse(path: Path, text: str) -> Any:

@@ -1,6 +1,8 @@
 """`voicecoach` command line. Each sub-module registers its own sub-commands."""
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -10,6 +12,7 @@ from voicecoach.errors import UserError
 from voicecoach.memory import limit_arenas
 from voicecoach.signals import Stopped, stop_on_signals
 
+SIGPIPE_STATUS = 128 + signal.SIGPIPE
 MODULES = (routines, run, serve, speech, listen, model, history, config, service)
 
 
@@ -29,7 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     limit_arenas()
     try:
         with stop_on_signals():
-            return args.handler(args) or 0
+            status = args.handler(args) or 0
+            sys.stdout.flush()  # here, so that a reader gone away is caught below
+            return status
     except UserError as error:
         print(f"voicecoach: {error}", file=sys.stderr)
         return error.exit_code
@@ -37,3 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Stopped as stop:
         return 128 + stop.signum
+    except BrokenPipeError:
+        # The reader of our output went away (`voicecoach routines | head -1`): stop quietly
+        # with the status of a command-line tool killed by SIGPIPE.
+        _discard_stdout()
+        return SIGPIPE_STATUS
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

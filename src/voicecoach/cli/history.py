@@ -10,6 +10,7 @@ from voicecoach.history.db import Unusable, open_for_reading
 from voicecoach.history.paths import default_db_path, fallback_candidates
 from voicecoach.history.queries import SessionSummary, session_summaries
 
+CHART_NAME = "voicecoach-history.png"
 EMPTY = "No workouts recorded yet. Start one with: voicecoach run ROUTINE"
 
 
@@ -36,9 +37,10 @@ def show_history(args: argparse.Namespace) -> int:
     elif not args.plot:
         print_table(sessions)
     if sessions and args.plot:
-        save_plot(sessions, args.plot)
+        chart = chart_path(args.plot)
+        save_plot(sessions, chart)
         if not args.json:
-            print(f"Saved a chart of {len(sessions)} sessions to {args.plot}")
+            print(f"Saved a chart of {len(sessions)} sessions to {chart}")
     if others := fallback_files(path):
         print(f"(more sessions in files next to it: {others}; read one with --db)", file=sys.stderr)
     return 0
@@ -56,6 +58,14 @@ def read_sessions(path: Path) -> list[SessionSummary]:
         return session_summaries(conn)
     finally:
         conn.close()
+
+
+def chart_path(path: Path) -> Path:
+    """Where the chart goes: into a folder as voicecoach-history.png, else the file named (a
+    name without an extension gets .png, as matplotlib would add without saying so)."""
+    if path.is_dir():
+        return path / CHART_NAME
+    return path if path.suffix else path.with_name(f"{path.name}.png")
 
 
 def save_plot(sessions: list[SessionSummary], path: Path) -> None:

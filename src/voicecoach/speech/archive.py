@@ -6,6 +6,7 @@ Every failure is one UserError line; a download that fails leaves no file behind
 import errno
 import hashlib
 import http.client
+import lzma
 import shutil
 import sys
 import urllib.error
@@ -21,6 +22,8 @@ from tqdm import tqdm
 from voicecoach.errors import UserError
 
 CHUNK = 1 << 16
+_ENCRYPTED = 0x1  # zip general purpose flag bit 0
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 _NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError)
 
 
@@ -68,7 +71,7 @@ def unpack(zip_path: Path, into: Path) -> None:
                 _check_member(member, zip_path)
             require_space(into, sum(member.file_size for member in members))
             archive.extractall(into)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError) as error:
         raise UserError(f"{zip_path}: not a valid zip archive ({error})") from None
     except OSError as error:
         raise disk_error(into, error) from None
@@ -148,6 +151,13 @@ def _bar(url: str, total: int, progress: bool) -> tqdm:
 
 def _check_member(member: zipfile.ZipInfo, zip_path: Path) -> None:
     name = member.filename
+    if member.flag_bits & _ENCRYPTED:
+        raise UserError(f"{zip_path}: entry {name!r} is encrypted; refused")
+    if member.compress_type not in _METHODS:
+        raise UserError(
+            f"{zip_path}: entry {name!r} uses compression method {member.compress_type}, "
+            "which cannot be unpacked here (stored, deflate, bzip2 and lzma can)"
+        )
     parts = PurePosixPath(name.replace("\\", "/")).parts
     unsafe = (
         name.startswith(("/", "\\"))

@@ -1,6 +1,7 @@
 """Text to speech: a Speaker renders a line to int16 mono PCM; playing it is audio.py's job."""
 
 import io
+import re
 import shutil
 import subprocess
 import threading
@@ -19,6 +20,7 @@ DEFAULT_RATE = 165  # words per minute: a calm coaching pace (espeak-ng's own de
 PIPER_NATURAL_RATE = 200  # joe at length_scale 1 paces a line like espeak-ng at 200 wpm
 PIPER_SENTENCE_GAP = 0.25  # seconds of silence piper leaves out between sentences
 ESPEAK_FULL_AMPLITUDE = 100  # espeak-ng -a: 0-200, 100 is its default
+_DOUBLE_BRACKET = re.compile(r"\[(?=\[)")
 
 
 class Speaker(Protocol):
@@ -56,12 +58,21 @@ class EspeakSpeaker:
         command = [self.program, "--stdout", "-v", self.voice, "-s", str(self.rate)]
         # The text goes in on stdin so a line starting with "-" is not read as an option.
         done = subprocess.run(
-            [*command, "-a", str(amplitude)], input=text.encode(), capture_output=True, timeout=30
+            [*command, "-a", str(amplitude)],
+            input=plain_text(text).encode(),
+            capture_output=True,
+            timeout=30,
         )
         if done.returncode or not done.stdout:
             message = done.stderr.decode(errors="replace").strip() or f"status {done.returncode}"
             raise UserError(f"espeak-ng failed: {message}")
         return _wav_samples(done.stdout)
+
+
+def plain_text(text: str) -> str:
+    """`text` with the phoneme markup `[[...]]` (espeak-ng and piper read it) taken apart:
+    "[ [" is read as brackets (a pause), so a line is spoken as words, never as raw phonemes."""
+    return _DOUBLE_BRACKET.sub("[ ", text)
 
 
 def _wav_samples(data: bytes) -> tuple[np.ndarray, int]:
@@ -135,7 +146,7 @@ class PiperSpeaker:
     def render(self, text: str) -> tuple[np.ndarray, int]:
         gap = np.zeros(round(PIPER_SENTENCE_GAP * self.sample_rate), np.float32)
         parts: list[np.ndarray] = []
-        for chunk in self._voice.synthesize(text, self._config):
+        for chunk in self._voice.synthesize(plain_text(text), self._config):  # piper: [[ ]] too
             parts += [gap, chunk.audio_float_array] if parts else [chunk.audio_float_array]
         if not parts:
             return np.zeros(0, np.int16), self.sample_rate

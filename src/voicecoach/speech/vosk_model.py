@@ -175,13 +175,23 @@ def download_model(
     if is_model_dir(target):
         return target
     require_space(dest, archive.size)
-    part = Path(tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=dest)[1])
-    part.unlink()  # download() creates it exclusively
+    part = _temporary_name(dest)
     try:
         download(archive.url, part, archive.expected, progress=progress, timeout=timeout)
         return _unpack_model(part, dest, archive.name)
     finally:
         part.unlink(missing_ok=True)
+
+
+def _temporary_name(dest: Path) -> Path:
+    """A fresh name in `dest` for the download (which then creates the file exclusively)."""
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=dest)
+    except OSError as error:
+        raise disk_error(dest, error) from None
+    os.close(descriptor)
+    Path(name).unlink()
+    return Path(name)
 
 
 def install_model(zip_path: Path, dest_dir: Path | None = None, *, verify: bool = True) -> Path:
@@ -220,7 +230,10 @@ def _prepare(dest_dir: Path | None) -> Path:
 
 def _unpack_model(zip_path: Path, dest: Path, name: str) -> Path:
     """Unpack into a hidden folder beside the target, then rename it into place in one step."""
-    staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=dest))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=dest))
+    except OSError as error:
+        raise disk_error(dest, error) from None
     try:
         unpack(zip_path, staging)
         root = _model_root(staging, zip_path)

@@ -7,27 +7,44 @@ import numpy as np
 import soxr
 
 from voicecoach.errors import UserError
+from voicecoach.files import MissingFile, open_regular
 from voicecoach.speech.recognizer import SAMPLE_RATE
+
+MAX_CHANNELS = 32
+RATE_RANGE = (1_000, 384_000)  # Hz
 
 
 def read_wav(path: Path, rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Any PCM WAV as int16 mono samples at `rate`."""
+    """Any PCM WAV as int16 mono samples at `rate`; a file that is not one is one UserError."""
     try:
-        with wave.open(str(path), "rb") as wav:
+        with open_regular(path, "the WAV file") as file, wave.open(file, "rb") as wav:
             width, channels, source_rate = (
                 wav.getsampwidth(),
                 wav.getnchannels(),
                 wav.getframerate(),
             )
+            _check_format(path, width, channels, source_rate)
             frames = wav.readframes(wav.getnframes())
-    except FileNotFoundError:
+    except MissingFile:
         raise UserError(f"{path}: no such file") from None
     except (wave.Error, EOFError, OSError) as error:
         raise UserError(f"{path}: not a readable WAV file ({error})") from None
+    if len(frames) % (width * channels):
+        raise UserError(f"{path}: the audio data ends in the middle of a frame (cut short?)")
     samples = _to_float(frames, width).reshape(-1, channels).mean(axis=1)
-    if source_rate != rate:
+    if source_rate != rate and len(samples):
         samples = soxr.resample(samples, source_rate, rate)
     return to_int16(samples)
+
+
+def _check_format(path: Path, width: int, channels: int, rate: int) -> None:
+    if width not in (1, 2, 3, 4):
+        raise UserError(f"{path}: unsupported WAV sample width of {width} bytes (1 to 4)")
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise UserError(f"{path}: unsupported WAV with {channels} channels (1 to {MAX_CHANNELS})")
+    low, high = RATE_RANGE
+    if not low <= rate <= high:
+        raise UserError(f"{path}: unsupported WAV sample rate of {rate} Hz ({low} to {high})")
 
 
 def write_wav(path: Path, pcm: np.ndarray, rate: int = SAMPLE_RATE) -> None:
