@@ -113,6 +113,15 @@ CASES: dict[str, tuple[dict[str, str], Case]] = {
         {"r.yaml": routine("r", extra=f"intro: {nested(900)}\n")},
         Case(("validate", "r.yaml"), "r.yaml:6: nested deeper than 50 levels"),
     ),
+    # found by the fuzzing: PyYAML's constructors fail on values that do not fit their tag
+    "config-bad-float-tag": (
+        {"c.yaml": "volume: !!float ---\n"},
+        Case(("config",), "c.yaml:1: this value cannot be read as float", config="c.yaml"),
+    ),
+    "routine-bad-bool-tag": (
+        {"r.yaml": routine("r", "{sets: !!bool maybe}")},
+        Case(("validate", "r.yaml"), "r.yaml:8: this value cannot be read as bool"),
+    ),
     # 11: duplicate keys, loose counts, an id that is not the file name
     "routine-duplicate-key": (
         {"r.yaml": routine("r", "{sets: 1, sets: 20}")},

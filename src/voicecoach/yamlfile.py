@@ -165,6 +165,20 @@ class _StrictLoader(yaml.SafeLoader):
     # Pure Python rather than libyaml: its messages say more ("expected ',' or ']'"), and the
     # files are small.
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except Exception:
+            # PyYAML's constructors fail in many ways on values that do not fit an explicit tag
+            # (found by fuzzing: `!!float ---` is a ValueError, an empty `!!float` an
+            # IndexError, `!!bool maybe` a KeyError).
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            raise _Refused(
+                problem=f"this value cannot be read as {tag}", problem_mark=node.start_mark
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         first_line: dict[Any, int] = {}
         for key_node, _ in node.value:
