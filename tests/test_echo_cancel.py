@@ -65,14 +65,19 @@ def commands(pcm: np.ndarray) -> list[str]:
     return [str(e.command) for e in recognizer.feed(pcm) + recognizer.flush()]
 
 
-@pytest.fixture(scope="module")
-def coach() -> SilentOutput:
+def coach_reading() -> SilentOutput:
+    """The coach's LINES, played (recorded, not heard) at their times."""
     voice = make_speaker()
     output = SilentOutput()
     for at, text in LINES:
         pcm, rate = voice.render(text)
         output.play(pcm, rate, text, at=at)
     return output
+
+
+@pytest.fixture(scope="module")
+def coach() -> SilentOutput:
+    return coach_reading()
 
 
 @pytest.mark.parametrize("delay", [0.12, -0.03], ids=["echo-late", "echo-early"])

@@ -30,7 +30,7 @@ from voicecoach.speech.speakers import make_speaker
 from voicecoach.speech.wavio import read_wav, write_wav
 
 from session_support import mini_library
-from test_echo_cancel import LINES, room, with_person
+from test_echo_cancel import coach_reading, room, with_person
 
 pytestmark = pytest.mark.skipif(not available(), reason="no echo canceller (livekit) here")
 
@@ -40,12 +40,7 @@ BLOCK = SAMPLE_RATE // 10
 
 @pytest.fixture(scope="module")
 def coach() -> SilentOutput:
-    voice = make_speaker()
-    output = SilentOutput()
-    for at, text in LINES:
-        pcm, rate = voice.render(text)
-        output.play(pcm, rate, text, at=at)
-    return output
+    return coach_reading()
 
 
 @pytest.fixture(scope="module")
