@@ -68,9 +68,9 @@ class Listener:
         self.observers = list(observers)
 
     def use(self, recognizer: Recognizer) -> None:
-        """Listen for another phrase table; the echo guard keeps the gain it learned."""
+        """Listen for another phrase table; the echo guard keeps the gain it learned. (`listen`
+        resets the recogniser when it opens the microphone.)"""
         self.recognizer = recognizer
-        recognizer.reset()
 
     def hear(
         self, block: np.ndarray, start: float, clock: Callable[[float], float] = _same
