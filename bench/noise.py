@@ -20,7 +20,8 @@ class Condition:
     colour: str = "white"  # "white", "pink" or "brown"
     snr_db: float = FLOOR_SNR_DB
     reverb_rt60: float = 0.0
-    recorded: str = ""  # one of room.KINDS: that real sound (its report half) instead of colour
+    recorded: str = ""  # one of room.KINDS: that real sound instead of colour
+    half: str = "report"  # which of room.HALVES plays: "tune" only with bench.recognition --tune
     distance_m: float = 0.0  # the talker's distance in room.room_impulse's room; 0: crude reverb
 
     @property
@@ -75,9 +76,9 @@ def apply(condition: Condition, speech: np.ndarray, speech_power: float, seed: i
 
 
 def background(condition: Condition, samples: int, rng: np.random.Generator) -> np.ndarray:
-    """The condition's noise, at any level: a real room's (report half) or coloured noise."""
+    """The condition's noise, at any level: a real room's recordings or coloured noise."""
     if condition.recorded:
-        return room.bed(condition.recorded, "report", samples, rng)
+        return room.bed(condition.recorded, condition.half, samples, rng)
     return coloured_noise(condition.colour, samples, rng)
 
 

@@ -3,6 +3,7 @@
 python -m bench.recognition            # full run, ~45 min on 2 cores
 python -m bench.recognition --quick    # 4 voices; 3 conditions, and the real room's 9 on commands
 python -m bench.recognition --quick --conditions "music 10 dB" "room 0.6 s, 2 m + pink 20 dB"
+python -m bench.recognition --quick --tune --out /tmp/tune   # the real room's tune half
 """
 
 import argparse
@@ -11,7 +12,7 @@ import os
 import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +28,13 @@ COACH_ROUTINE = "core-four"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.tune and Path(args.out).resolve() == OUT:
+        parser.error("--tune: give --out elsewhere; docs/benchmarks reports the report half only")
     started = time.time()
     streams = _streams(args.quick, args.phrases)
-    conditions = _conditions(args.quick, args.conditions)
+    conditions = _conditions(args.quick, args.conditions, "tune" if args.tune else "report")
     names = args.systems or ["ps-default"]
     if "vosk" not in names and systems.vosk_available() and not args.systems:
         names.append("vosk")
@@ -51,13 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     _save(results, streams, out, args, time.time() - started)
     print(report.summary_table(results))
+    if args.tune:
+        print("(real-room rows: the TUNE half of room.HALVES, not the reported figures)")
     print(f"took {time.time() - started:.0f} s; report in {out / 'recognition.md'}")
     return 0
 
 
-def _conditions(quick: bool, chosen: list[str] | None = None) -> list[noise.Condition]:
+def _conditions(
+    quick: bool, chosen: list[str] | None = None, half: str = "report"
+) -> list[noise.Condition]:
     """The conditions to run (`chosen` by name, else the quick or the full set), each real
-    room's recordings decoded; those that cannot be made here are left out with the reason."""
+    room's recordings (of `half`) decoded; those that cannot be made here are left out with the
+    reason."""
     conditions = []
     for condition in noise.CONDITIONS:
         wanted = chosen or (noise.QUICK_CONDITIONS if quick else [condition.name])
@@ -67,7 +76,8 @@ def _conditions(quick: bool, chosen: list[str] | None = None) -> list[noise.Cond
             print(f"skipped {condition.name}: {reason}")
             continue
         if condition.recorded:
-            room.prepare(condition.recorded)
+            condition = replace(condition, half=half)
+            room.prepare(condition.recorded, half)
         conditions.append(condition)
     return conditions
 
@@ -89,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--out", default=str(OUT), help="where recognition.md and the plots go")
     parser.add_argument("--results", help="also write the raw results as JSON here")
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="play the real room's tune half (room.HALVES), to tune on; needs --out elsewhere",
+    )
     return parser
 
 

@@ -125,6 +125,22 @@ def test_a_missing_package_leaves_its_conditions_out_with_the_reason(
     assert [c.name for c in chosen] == ["clean", "pink 5 dB"]
 
 
+def test_tuning_plays_the_tune_half_and_never_writes_the_report(
+    small_talkers: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    condition = noise.REAL_ROOM[0]
+    if reason := noise.missing(condition):
+        pytest.skip(reason)
+    [tuned] = recognition._conditions(quick=False, chosen=[condition.name], half="tune")
+    assert (tuned.recorded, tuned.half) == (condition.recorded, "tune")
+    tune = noise.background(tuned, RATE, np.random.default_rng(3))
+    report_half = noise.background(condition, RATE, np.random.default_rng(3))
+    assert not np.array_equal(tune, report_half)
+    with pytest.raises(SystemExit):
+        recognition.main(["--tune", "--quick"])
+    assert "give --out elsewhere" in capsys.readouterr().err
+
+
 def test_the_simulated_room_has_the_asked_reverberation() -> None:
     if reason := room.room_missing():
         pytest.skip(reason)
