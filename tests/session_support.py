@@ -6,7 +6,7 @@ from pathlib import Path
 from voicecoach.coach.commands import Command
 from voicecoach.coach.events import Event, State
 from voicecoach.coach.session import Session
-from voicecoach.routines import Library, load_library
+from voicecoach.routines import Library, Routine, load_library
 
 MINI = Path(__file__).parent / "data" / "mini"
 
@@ -18,8 +18,10 @@ def mini_library() -> Library:
 class Run:
     """A session plus everything it has emitted; time moves only when asked."""
 
-    def __init__(self, library: Library, routine: str) -> None:
-        self.session = Session(library, library.routines[routine])
+    def __init__(self, library: Library, routine: str | Routine) -> None:
+        if isinstance(routine, str):
+            routine = library.routines[routine]
+        self.session = Session(library, routine)
         self.now = 0.0
         self.events: list[Event] = list(self.session.start(0.0))
 

@@ -1,6 +1,7 @@
 """The session engine on a virtual clock: every command in every state."""
 
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -16,7 +17,7 @@ from voicecoach.coach.events import (
     SetDone,
     State,
 )
-from voicecoach.coach.session import NOT_PAUSED
+from voicecoach.coach.session import NOT_PAUSED, PAUSED
 from voicecoach.routines import load_library
 
 from session_support import Run, mini_library
@@ -66,9 +67,25 @@ def test_counting_follows_the_tempo_and_holds_count_down(library):
     assert texts[hold + 1 : hold + 7] == ["5.", "4.", "3.", "2.", "1.", "Down."]
     # bridge holds 12 s: from "Hold." to "Down." takes exactly 12 s of session time
     assert said[hold + 6][0] - said[hold][0] == pytest.approx(12.0)
-    # reps without a hold are counted one tempo (3 s) apart
-    reps = [t for t, text in said if text in ("1.", "2.", "3.")]
-    assert reps
+
+
+def test_reps_without_a_hold_are_counted_one_tempo_apart(library):
+    """The bridge as 1 set of 3 reps without a hold: "1.", "2.", "3." one tempo (3 s) apart."""
+    strong = library.routines["strong"]
+    bridge = strong.exercises[0]
+    plain = bridge.model_copy(
+        update={"dosage": bridge.dosage.model_copy(update={"sets": 1, "hold_seconds": 0})}
+    )
+    run = Run(library, strong.model_copy(update={"exercises": [plain]}))
+    run.finish()
+    said = [(e.t, e.text) for e in run.of(Say)]
+    texts = [text for _, text in said]
+    first = texts.index("1.")
+    assert texts[first : first + 3] == ["1.", "2.", "3."]
+    assert "Hold." not in texts
+    times = [t for t, _ in said[first : first + 3]]
+    assert [b - a for a, b in pairwise(times)] == pytest.approx([3.0, 3.0])
+    assert [(e.reps, e.completed) for e in run.of(SetDone)] == [(3, True)]
 
 
 def test_one_sided_sets_announce_the_switch():
@@ -95,6 +112,17 @@ def test_every_command_in_every_state(library, state, command):
     assert len(run.of(SessionEnded)) == 1
 
 
+# Where "previous" goes from each state inside the strong routine's first set (a rest: the set
+# just done; the first exercise's introduction has nothing before it, so it starts again).
+BACK_TO = {
+    State.SPEAKING: "Exercise 1 of 3: Bridge.",
+    State.COUNTING: "Exercise 1 of 3: Bridge.",
+    State.HOLDING: "Exercise 1 of 3: Bridge.",
+    State.RESTING: "Set 1 of 2.",
+    State.PAUSED: "Exercise 1 of 3: Bridge.",
+}
+
+
 def check_effect(run: Run, command: Command, state: State, step_before: int, new: list) -> None:
     session, said = run.session, [e.text for e in new if isinstance(e, Say)]
     interrupts = command not in (Command.RESUME, Command.START) and not (
@@ -110,7 +138,9 @@ def check_effect(run: Run, command: Command, state: State, step_before: int, new
         case Command.NEXT:
             assert session.step_index == step_before + 1
         case Command.PREVIOUS:
-            assert session.step_index <= step_before
+            # back to the start of the step before, or of this one in a rest or the first step
+            assert session.step.cues[0].text == BACK_TO[state]
+            assert session.cue_index == 0  # from its first line
         case Command.REPEAT:
             assert session.step_index == step_before
         case Command.SKIP:
@@ -136,15 +166,25 @@ def check_effect(run: Run, command: Command, state: State, step_before: int, new
 
 def test_time_stops_while_paused(library):
     run = run_to(library, State.HOLDING)
-    due = run.session.next_due()
+    paused = run.now + 0.01
     run.command(Command.PAUSE)
     run.now += 600  # ten minutes on the floor
     assert run.session.advance(run.now) == []
+    resumed = run.now + 0.01
     run.command(Command.RESUME)
-    # the interrupted hold starts again, after "Back to it."
-    assert run.session.next_due() > run.now
     assert run.session.state == State.HOLDING
-    assert due < run.now
+    # Nothing was said while paused but "Paused."; the interrupted hold starts again, in full,
+    # after "Back to it."
+    assert [e.text for e in run.of(Say) if paused <= e.t < resumed] == [PAUSED]
+    run.until(lambda r: any(e.text == "Down." and e.t > resumed for e in r.of(Say)))
+    after = [(e.t, e.text) for e in run.of(Say) if e.t >= resumed]
+    assert [text for _, text in after[:2]] == ["Back to it.", "Hold."]
+    down = next(t for t, text in after if text == "Down.")
+    assert down - after[1][0] == pytest.approx(12.0)
+    # and the ten minutes are not counted as work
+    run.finish()
+    first_set = run.of(SetDone)[0]
+    assert first_set.completed and first_set.seconds < 120
 
 
 def test_pain_twice_ends_with_advice_to_see_a_doctor(library):
