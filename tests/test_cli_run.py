@@ -80,7 +80,7 @@ def test_text_mode_prints_the_coach_and_rejects_unknown_phrases(data_dir):
         env=data_dir,
     )
     assert done.returncode == 0
-    assert "not a command: 'banana'" in done.stderr
+    assert done.stderr == "voicecoach: not a command: 'banana' (try 'help')\n"
     assert "] Gentle stretches." in done.stdout
     assert "We stop here." in done.stdout
 
@@ -96,9 +96,12 @@ def test_timed_commands_apply_at_their_session_time(data_dir):
         stdin="@30 pause\n@90 resume\n@100 end workout\n",
         env=data_dir,
     )
-    heard = [(e["t"], e["command"]) for e in events(done.stdout) if e["type"] == "command"]
+    assert (done.returncode, done.stderr) == (0, "")
+    out = events(done.stdout)
+    heard = [(e["t"], e["command"]) for e in out if e["type"] == "command"]
     assert [c for _, c in heard] == ["pause", "resume", "end"]
     assert [round(t) for t, _ in heard] == [30, 90, 100]
+    assert [e["reason"] for e in out if e["type"] == "end"] == ["ended"]
 
 
 def test_paused_when_input_ends_finishes_the_session(data_dir):
@@ -124,7 +127,9 @@ def test_unknown_routine_is_one_line_and_exit_2(data_dir):
 
 def test_routines_show_and_list(data_dir):
     listing = voicecoach("routines", "--json", env=data_dir)
+    assert listing.returncode == 0, listing.stderr
     ids = [json.loads(line)["id"] for line in listing.stdout.splitlines()]
     assert "gentle-stretches" in ids and "five-strengthening" in ids
     shown = voicecoach("show", "five-strengthening", env=data_dir)
+    assert shown.returncode == 0, shown.stderr
     assert "Bridge: 3 x 15, hold" in shown.stdout

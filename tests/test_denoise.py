@@ -37,7 +37,18 @@ def test_noise_goes_down_and_speech_stays(tmp_path: Path) -> None:
 
 
 def test_reset_starts_a_fresh_stream() -> None:
-    denoiser = Denoiser()
-    denoiser.process(np.ones(100, np.int16))
-    denoiser.reset()
-    assert len(denoiser.process(np.zeros(160, np.int16))) == 160
+    """After reset, neither the noise it learned nor a leftover part-chunk is carried over: it
+    cleans a stream exactly as a new denoiser does (and without reset it would not)."""
+    rng = np.random.default_rng(1)
+    learned = (coloured_noise("pink", 16_000 * 2, rng) * 2000).astype(np.int16)
+    stream = (coloured_noise("pink", 16_000, rng) * 300).astype(np.int16)
+    used = Denoiser()
+    used.process(learned[:-100])  # a 100-sample leftover waits for the next block
+    carried_on = used.process(stream)
+    used = Denoiser()
+    used.process(learned[:-100])
+    used.reset()
+    fresh = Denoiser().process(stream)
+    assert len(fresh) == len(stream)
+    assert np.array_equal(used.process(stream), fresh)
+    assert not np.array_equal(carried_on, fresh)
