@@ -12,10 +12,17 @@ import pytest
 from voicecoach.coach.commands import Command
 from voicecoach.errors import UserError
 from voicecoach.speech.commands import all_phrases, command_for, normalize
+from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 from voicecoach.speech.vosk_engine import DecoderStream, VoskRecognizer, _new_decoder, load_model
 from voicecoach.speech.vosk_grammar import DECOYS, UNK, Match, build_grammar, match
-from voicecoach.speech.vosk_model import DYNAMIC_GRAPH, REQUIRED_FILES, STATIC_GRAPH, find_model
+from voicecoach.speech.vosk_model import (
+    DYNAMIC_GRAPH,
+    ENV_VAR,
+    REQUIRED_FILES,
+    STATIC_GRAPH,
+    find_model,
+)
 from voicecoach.speech.wavio import read_wav
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
@@ -327,3 +334,21 @@ def test_real_decoder_word_times_and_emission(korean_model: Path) -> None:
     after_reset = raw_results(korean_model, pcm, resets=1)
     first, again = results[0][0]["result"][0], after_reset[0][0]["result"][0]
     assert abs(first["start"] - again["start"]) < 0.05  # reset restarts Vosk's clock at zero
+
+
+def test_engine_auto_listens_with_vosk_once_a_model_is_found(
+    korean_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`engine: auto` with no model anywhere listens with PocketSphinx; as soon as a model is
+    found it is Vosk's: here the Korean one (no English model can be downloaded where this was
+    built), whose refusal to listen (it knows no command word) shows that Vosk loaded it."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # an empty user data folder
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    if find_model() is not None:
+        pytest.skip(f"a Vosk model is installed at {find_model()}")
+    assert make_recognizer("auto", second_opinion=False).name == "pocketsphinx"
+    monkeypatch.setenv(ENV_VAR, str(korean_model))
+    assert find_model() == korean_model
+    with pytest.raises(UserError, match="knows none of the command words"):
+        make_recognizer("auto", second_opinion=False)
+    assert make_recognizer("pocketsphinx", second_opinion=False).name == "pocketsphinx"
