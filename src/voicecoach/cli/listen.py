@@ -4,8 +4,10 @@ import argparse
 import json
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 from voicecoach.cli.run import add_recognition_options, settings_from
 from voicecoach.errors import UserError
@@ -13,9 +15,7 @@ from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener, log_ignored
 from voicecoach.speech.outputs import SilentOutput
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.wavio import read_wav
-
-WAV_BLOCK = SAMPLE_RATE // 10  # a WAV file is fed in 100 ms blocks, like the microphone's
+from voicecoach.speech.wavio import wav_blocks
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,9 +55,8 @@ def run(args: argparse.Namespace) -> int:
     output = SilentOutput()
     listener = Listener(recognizer, output, settings.echo_cancel, (log_ignored,))
     if args.wav is not None:
-        if args.played is not None:
-            output.play(read_wav(args.played), SAMPLE_RATE, "(played)", at=0.0)
-        _print_all(_hear_file(listener, args.wav), args.json)
+        played = None if args.played is None else _PlayedAhead(output, args.played)
+        _print_all(_hear_file(listener, wav_blocks(args.wav), played), args.json)
         return 0
     from voicecoach.speech.audio import Microphone, check_device
 
@@ -67,10 +66,39 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hear_file(listener: Listener, wav: Path) -> Iterable[CommandEvent]:
-    pcm = read_wav(wav)
-    for i in range(0, len(pcm), WAV_BLOCK):
-        yield from listener.hear(pcm[i : i + WAV_BLOCK], i / SAMPLE_RATE)
+class _PlayedAhead:
+    """The --played file, fed to the output in parts while the recording is heard, ahead of it
+    by LEAD seconds: the echo guard and canceller look a little ahead of the audio they hear
+    (the guard up to its search, 0.35 s; the canceller by the echo's delay) and back less than
+    the output keeps (10 s of audio). Only those few seconds are held in memory."""
+
+    LEAD = 5.0
+
+    def __init__(self, output: SilentOutput, played: Path) -> None:
+        self.output = output
+        self.blocks = wav_blocks(played, block=SAMPLE_RATE)  # fewer parts for the output to keep
+        output.play(np.zeros(0, np.int16), SAMPLE_RATE, "(played)", at=0.0)
+        self.fed = 0  # samples
+
+    def until(self, t: float) -> None:
+        """Feed the output up to LEAD seconds past `t` (or to the file's end)."""
+        while self.fed < (t + self.LEAD) * SAMPLE_RATE:
+            block = next(self.blocks, None)
+            if block is None:
+                return
+            self.output.play_on(block)
+            self.fed += len(block)
+
+
+def _hear_file(
+    listener: Listener, blocks: Iterator[np.ndarray], played: _PlayedAhead | None
+) -> Iterable[CommandEvent]:
+    heard = 0  # samples
+    for block in blocks:
+        if played is not None:
+            played.until(heard / SAMPLE_RATE)
+        yield from listener.hear(block, heard / SAMPLE_RATE)
+        heard += len(block)
     yield from listener.flush()
 
 

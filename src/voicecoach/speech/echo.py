@@ -13,11 +13,10 @@ from collections.abc import Callable
 import numpy as np
 
 from voicecoach.speech.commands import normalize
-from voicecoach.speech.outputs import FRAME_SECONDS, AudioOutput, Levels, frame_powers
+from voicecoach.speech.outputs import FRAME, FRAME_SECONDS, AudioOutput, Levels, frame_powers
 from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
 
 QUIET = 1e-7  # frame power (full scale = 1) below which the coach counts as silent
-FRAME = round(SAMPLE_RATE * FRAME_SECONDS)  # microphone samples per level frame
 REVERB_DECAY = 0.5 ** (FRAME_SECONDS / 0.05)  # the predicted echo halves every 50 ms
 REVERB_SECONDS = 0.3  # how long after a line its echo is still predicted
 LONGEST_LINE_SECONDS = 20.0  # how far back a line heard now may have started

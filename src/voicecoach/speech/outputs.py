@@ -31,6 +31,7 @@ from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.wavio import resample, write_wav
 
 FRAME_SECONDS = 0.02
+FRAME = round(SAMPLE_RATE * FRAME_SECONDS)  # samples of a level frame at SAMPLE_RATE
 
 
 def frame_powers(pcm: np.ndarray, rate: int) -> np.ndarray:
@@ -130,12 +131,14 @@ class _Record:
             self._piece_count += 1
             return self._piece_count
 
-    def add_levels(self, piece: int, start: float, powers: np.ndarray) -> None:
-        """Frame powers of part of `piece`, whose first sample is heard at `start`."""
+    def add_levels(self, piece: int, start: float, powers: np.ndarray, first: int = 0) -> None:
+        """Frame powers of part of `piece`, whose first sample is heard at `start`; or, with
+        `first`, frames `first` on of a piece heard from `start` (a piece fed in parts)."""
         with self._lock:
-            if self._times:  # kept in time order: a late timestamp must not overlap the past
+            if self._times and not first:  # kept in time order: a late one must not overlap
                 start = max(start, self._times[-1] + FRAME_SECONDS)
-            self._times.extend(start + FRAME_SECONDS * np.arange(len(powers)))
+            frames = np.arange(first, first + len(powers))
+            self._times.extend(start + FRAME_SECONDS * frames)
             self._powers.extend(powers.tolist())
             self._pieces.extend([piece] * len(powers))
             if len(self._times) > 2 * self._keep:
@@ -463,6 +466,8 @@ class SoundDeviceOutput(_Recorded):
 class _SessionTimeOutput(_Recorded):
     """Outputs that place lines at session times rather than play them: never busy."""
 
+    _piece = 0  # of the levels record: the last utterance's
+
     @property
     def busy(self) -> bool:
         return False
@@ -471,7 +476,8 @@ class _SessionTimeOutput(_Recorded):
         return True
 
     def _add(self, text: str, start: float, pcm: np.ndarray, rate: int) -> int:
-        self._record.add_levels(self._record.new_piece(), start, frame_powers(pcm, rate))
+        self._piece = self._record.new_piece()
+        self._record.add_levels(self._piece, start, frame_powers(pcm, rate))
         self._record.add_audio(start, resample(pcm, rate, SAMPLE_RATE))
         return self._record.add(Played(text, start, start + len(pcm) / rate))
 
@@ -543,6 +549,23 @@ class SilentOutput(_SessionTimeOutput):
         items = self._record.played()
         start = max(at or 0.0, items[-1].end if items else 0.0)
         self._add(text, start, pcm, rate)
+
+    def play_on(self, pcm: np.ndarray) -> None:
+        """Carry the last utterance on with `pcm` (int16 at SAMPLE_RATE), as if it had been
+        played in one piece: a long recording fed in parts, each of whole 20 ms frames but
+        the last, keeps only a few seconds in memory."""
+        items = self._record.played()
+        if not items or items[-1].end == math.inf:
+            raise ValueError("play_on carries on an utterance played before")
+        index, (_, start, end) = len(items) - 1, items[-1]
+        done = round((end - start) * SAMPLE_RATE)  # samples of it so far
+        if done % FRAME:
+            raise ValueError("only the last part of an utterance may end inside a frame")
+        self._record.add_levels(
+            self._piece, start, frame_powers(pcm, SAMPLE_RATE), first=done // FRAME
+        )
+        self._record.add_audio(start + done / SAMPLE_RATE, np.asarray(pcm, np.int16))
+        self._record.end(index, start + (done + len(pcm)) / SAMPLE_RATE)
 
     def stop(self, at: float | None = None) -> None:
         items = self._record.played()
