@@ -2,12 +2,23 @@
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from audio_stack import PulseRoom, pulseaudio_missing
+
+
+@pytest.fixture(autouse=True)
+def fresh_decoders() -> None:
+    """Each test hears with new PocketSphinx decoders. A process shares them (`_SHARED`), and
+    they adapt to what they hear, so shared ones would make a test's result depend on the tests
+    that ran before it. (Building a pair costs about 0.6 s, only in tests that hear.)"""
+    engine = sys.modules.get("voicecoach.speech.pocketsphinx_engine")
+    if engine is not None:
+        engine._SHARED.clear()
 
 
 @pytest.fixture(scope="session")
