@@ -1,21 +1,38 @@
-"""`serve` through PulseAudio: "start workout" by voice, check-in by voice, commands, wait again."""
+"""`serve` through PulseAudio: its cues, the check-in's every branch and a lost microphone, by
+voice. The person speaks once the coach has finished and is listening again (barge-in: see
+test_live_session), and says each phrase once: every phrase must be understood the first time."""
 
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from voicecoach.coach.events import Event, RoutineStarted, Say, SessionEnded
+from voicecoach import serve
+from voicecoach.coach.events import CommandHeard, Event, RoutineStarted, Say, SessionEnded
 from voicecoach.live import VoiceCache
-from voicecoach.serve import QUESTION, Server, chime, recognizers
+from voicecoach.serve import (
+    DULL,
+    NO_PAIN,
+    NOT_CAUGHT,
+    QUESTION,
+    REST_TODAY,
+    SHARP,
+    Server,
+    chime,
+    recognizers,
+)
 from voicecoach.settings import Settings
-from voicecoach.speech.audio import SoundDeviceOutput
+from voicecoach.speech.audio import Microphone, SoundDeviceOutput
 from voicecoach.speech.speakers import make_speaker
 
+from audio_stack import PulseRoom
 from session_support import mini_library
 
 pytestmark = pytest.mark.audio
+
+SETTLE = 0.3  # seconds from opening the microphone to speaking: its first blocks are flowing
 
 
 def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
@@ -27,43 +44,144 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-def test_serve_starts_checks_in_coaches_and_waits_again(room, spoken, tmp_path):
-    settings = Settings(routine="quick", data_dir=tmp_path, engine="pocketsphinx")
-    events: list[Event] = []
-    with SoundDeviceOutput() as output:
-        server = Server(mini_library(), settings, output, VoiceCache(make_speaker()),
-                        recognizers(settings), events.append)  # fmt: skip
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        try:
-            assert wait_for(lambda: server.state == "waiting", 30)
+class Serving:
+    """`serve` on the room's speaker and microphone, in a thread; what it said, when it opened
+    the microphone (it opens it for each thing it listens for, after it has finished speaking)."""
 
-            def said(text: str) -> int:
-                return sum(1 for e in events if isinstance(e, Say) and e.text == text)
+    def __init__(self, room: PulseRoom, spoken: Callable[[str], Path], data: Path) -> None:
+        self.room, self.spoken = room, spoken
+        settings = Settings(routine="quick", data_dir=data, engine="pocketsphinx")
+        self.events: list[Event] = []
+        self.opened: list[float] = []
+        self.output = SoundDeviceOutput()
+        self.server = Server(mini_library(), settings, self.output, VoiceCache(make_speaker()),
+                             recognizers(settings), self.events.append)  # fmt: skip
+        self.server.microphone = self._microphone
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-            def say_until(phrase: str, condition: Callable[[], bool], timeout: float = 8) -> None:
-                for _ in range(2):
-                    room.play(spoken(phrase))
-                    if wait_for(condition, timeout):
-                        return
-                pytest.fail(f"no reaction to {phrase!r}; state {server.state}, {events[-3:]}")
+    def __enter__(self) -> "Serving":
+        self.thread.start()
+        assert wait_for(lambda: self.server.state == "waiting", 30)
+        return self
 
-            say_until("start workout", lambda: said(QUESTION) == 1)
-            say_until("no pain", lambda: server.state == "session")
-            assert wait_for(lambda: any(isinstance(e, RoutineStarted) for e in events), 10)
-            # the plank's first hold, when the coach is quiet (barge-in: see test_live_session)
-            assert wait_for(lambda: any(getattr(e, "state", None) == "holding" for e in events), 60)
-            time.sleep(1.5)  # a beat after the coach's "Hold."
-            say_until("end workout", lambda: any(isinstance(e, SessionEnded) for e in events))
-            assert wait_for(lambda: server.state == "waiting", 30)
-            # and it is listening for the next workout
-            say_until("start workout", lambda: said(QUESTION) == 2)
-        finally:
-            server.stop()
-            thread.join(timeout=20)
-    ended = [e.reason for e in events if isinstance(e, SessionEnded)]
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+        self.thread.join(timeout=20)
+        self.output.close()
+
+    def _microphone(self) -> Microphone:
+        serving = self
+
+        class Opened(Microphone):
+            def open(self) -> None:
+                super().open()
+                serving.opened.append(time.monotonic())
+
+        return Opened()
+
+    def said(self) -> list[str]:
+        return [e.text for e in self.events if isinstance(e, Say)]
+
+    def started(self) -> list[str]:
+        return [e.routine for e in self.events if isinstance(e, RoutineStarted)]
+
+    def wait_listening(self) -> None:
+        """Until the coach listens: its last line said, the microphone opened after it."""
+        lines = [e.t for e in self.events if isinstance(e, Say)]
+        since = lines[-1] if lines else 0.0
+        listening = wait_for(lambda: any(t > since for t in self.opened), 30)
+        assert listening, f"not listening; {self.story()}"
+        time.sleep(SETTLE)
+
+    def say(self, phrase: str) -> None:
+        """Say `phrase` once, when the coach is listening."""
+        self.wait_listening()
+        self.room.play(self.spoken(phrase))
+
+    def answer(self, phrase: str, reply: str, timeout: float = 8) -> None:
+        """Say `phrase`; the coach's next line must be `reply`."""
+        before = len(self.said())
+        self.say(phrase)
+        replied = wait_for(lambda: len(self.said()) > before, timeout)
+        assert replied and self.said()[before] == reply, f"{phrase!r}: {self.story()}"
+
+    def story(self) -> str:
+        heard = [(e.command, e.text, round(e.t, 1)) for e in self.events
+                 if isinstance(e, CommandHeard)]  # fmt: skip
+        return f"state {self.server.state}, heard {heard}, said {self.said()[-4:]}"
+
+
+@pytest.fixture
+def serving(room, spoken, tmp_path):
+    with Serving(room, spoken, tmp_path) as serving:
+        yield serving
+
+
+def test_serve_starts_checks_in_coaches_and_waits_again(serving):
+    serving.answer("start workout", QUESTION)
+    serving.answer("no pain", NO_PAIN)  # understood the first time: the question was asked once
+    assert wait_for(lambda: serving.started() == ["quick"], 10), serving.story()
+    # the plank's first hold, when the coach is quiet (barge-in: see test_live_session)
+    holding = lambda: any(getattr(e, "state", None) == "holding" for e in serving.events)  # noqa: E731
+    assert wait_for(holding, 60), serving.story()
+    time.sleep(1.5)  # a beat after the coach's "Hold."
+    # A person whose "end workout" goes unanswered says it again: once, as the live drive test
+    # allows (a missed command's rate is the benchmark's to measure).
+    ended = lambda: any(isinstance(e, SessionEnded) for e in serving.events)  # noqa: E731
+    tries = 0
+    while tries < 2 and not ended():
+        tries += 1
+        serving.room.play(serving.spoken("end workout"))
+        wait_for(ended, 4)
+    assert ended(), f"'end workout' said {tries} times; {serving.story()}"
+    assert wait_for(lambda: serving.server.state == "waiting", 30), serving.story()
+    ended = [e.reason for e in serving.events if isinstance(e, SessionEnded)]
     assert ended == ["ended"]
-    assert (tmp_path / "history.sqlite3").exists()
+    # and it is listening for the next workout
+    serving.answer("start workout", QUESTION)
+    assert serving.said().count(QUESTION) == 2
+    assert (serving.server.settings.data_dir / "history.sqlite3").exists()
+
+
+def test_sharp_pain_offers_gentle_stretches_no_rests_and_yes_stretches(serving):
+    serving.answer("start workout", QUESTION)
+    serving.answer("sharp pain", SHARP)
+    serving.answer("no", REST_TODAY)
+    assert wait_for(lambda: serving.server.state == "waiting", 10), serving.story()
+    assert serving.started() == []
+    serving.answer("start workout", QUESTION)
+    serving.answer("sharp pain", SHARP)
+    serving.say("yes")
+    assert wait_for(lambda: serving.started() == ["gentle-stretches"], 10), serving.story()
+
+
+def test_list_workouts_then_start_one_by_name_with_a_dull_ache(serving):
+    serving.answer("list workouts", serving.server.list_text())
+    serving.answer("start strong", QUESTION)
+    serving.answer("dull ache", DULL)
+    assert wait_for(lambda: serving.started() == ["strong"], 10), serving.story()
+
+
+def test_no_answer_asks_twice_then_goes_back_to_waiting(room, spoken, tmp_path, monkeypatch):
+    monkeypatch.setattr(serve, "ANSWER_SECONDS", 2.0)  # 12 s in use: the same branch, sooner
+    with Serving(room, spoken, tmp_path) as serving:
+        serving.answer("start workout", QUESTION)
+        assert wait_for(lambda: NOT_CAUGHT in serving.said(), 30), serving.story()
+        assert serving.said() == [QUESTION, QUESTION, NOT_CAUGHT]
+        assert wait_for(lambda: serving.server.state == "waiting", 10)
+        assert serving.started() == []
+
+
+def test_a_microphone_lost_while_waiting_is_retried_until_it_is_back(serving):
+    serving.answer("list workouts", serving.server.list_text())
+    serving.wait_listening()
+    opened = len(serving.opened)
+    serving.room.unplug_mic()
+    time.sleep(2.5)  # more than one retry
+    serving.room.plug_all()
+    assert wait_for(lambda: len(serving.opened) > opened, 10), "the microphone was not reopened"
+    assert serving.thread.is_alive() and serving.server.state == "waiting"
+    serving.answer("start workout", QUESTION)
 
 
 def test_the_chime_is_short_and_not_silent():
