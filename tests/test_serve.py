@@ -184,6 +184,19 @@ def test_a_microphone_lost_while_waiting_is_retried_until_it_is_back(serving):
     serving.answer("start workout", QUESTION)
 
 
+def test_stopping_during_the_check_in_says_nothing_more(serving):
+    """systemd stops the service: during the question it neither asks again nor says it did not
+    catch the answer (it did both, about 10 s, before it stopped)."""
+    serving.answer("start workout", QUESTION)
+    serving.wait_listening()
+    lines, stopped = len(serving.said()), time.monotonic()
+    serving.server.stop()
+    serving.thread.join(timeout=20)
+    assert not serving.thread.is_alive()
+    assert time.monotonic() - stopped < 2.0
+    assert len(serving.said()) == lines, serving.story()
+
+
 def test_the_chime_is_short_and_not_silent():
     tone = chime(rate=16_000)
     assert 0.1 < len(tone) / 16_000 < 0.3

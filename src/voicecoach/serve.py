@@ -96,22 +96,33 @@ class Server:
 
     def check_in(self, routine: Routine) -> Routine | None:
         self.state = "check-in"
-        answer = None
-        for _ in range(2):
-            self.say(QUESTION)
-            if answer := self.hear(commands.CHECK_IN, ANSWER_SECONDS):
-                break
+        answer = self.ask(QUESTION, commands.CHECK_IN, tries=2)
+        if self._stopping.is_set():
+            return None
         if answer is None:
             self.say(NOT_CAUGHT)
             return None
         if answer == "sharp":
-            self.say(SHARP)
-            if self.hear(commands.YES_NO, ANSWER_SECONDS) == "yes":
+            yes = self.ask(SHARP, commands.YES_NO) == "yes"
+            if self._stopping.is_set():
+                return None
+            if yes:
                 return self.library.routines[GENTLE]
             self.say(REST_TODAY)
             return None
         self.say(DULL if answer == "dull" else NO_PAIN)
         return routine
+
+    def ask(self, question: str, table: PhraseTable, tries: int = 1) -> str | None:
+        """Ask up to `tries` times; the answer, or None (none came, or the service is stopping:
+        then nothing more is said)."""
+        for _ in range(tries):
+            if self._stopping.is_set():
+                break
+            self.say(question)
+            if answer := self.hear(table, ANSWER_SECONDS):
+                return answer
+        return None
 
     def run_session(self, routine: Routine) -> None:
         with open_history(self.settings) as history:
