@@ -34,6 +34,7 @@ VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-grammar": BASELINE,
     "ps-grammar-nobestpath": NO_BESTPATH,
     "ps-grammar-limits": LIMITS,
+    "ps-background": replace(DEFAULT, segmenter=SegmenterConfig(vad="background", margin_db=7.0)),
     "ps-verify-decoys-0": replace(LIMITS, verify=True, verify_margin=0.0),
     "ps-verify-decoys-10": replace(LIMITS, verify=True, verify_margin=10.0),
 }

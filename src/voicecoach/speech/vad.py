@@ -1,5 +1,6 @@
 """Frame-level speech/non-speech decisions for the segmenter."""
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,34 @@ class EnergyVad:
 
     def reset(self) -> None:
         self.floor_db = -200.0
+
+
+@dataclass
+class BackgroundVad:
+    """Speech when the frame stands `margin_db` above the room's recent typical sound.
+
+    The floor is the median of the last `window` seconds of frame energies: music, a TV or other
+    people talking, heard for seconds on end, become the floor a command must rise above (the
+    nearer talker is louder), where EnergyVad's floor drops to the quietest moment between
+    them. A command (a second or two) is too short to lift the median; in a quiet room the
+    median is the quiet.
+    """
+
+    margin_db: float = 7.0
+    window: float = 5.0
+    min_floor_db: float = 15.0  # dB re 1 LSB: digital silence must not make every click speech
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def is_speech(self, frame: np.ndarray) -> bool:
+        energy = frame_db(frame)
+        self._recent.append(energy)
+        floor = float(np.median(self._recent))
+        return energy > max(floor, self.min_floor_db) + self.margin_db
+
+    def reset(self) -> None:
+        self._recent: deque[float] = deque(maxlen=round(self.window * 16_000 / FRAME))
 
 
 class WebrtcVad:
@@ -72,9 +101,11 @@ def frame_db(frame: np.ndarray) -> float:
 
 def make_vad(
     kind: str, margin_db: float = 9.0, webrtc_mode: int = 2
-) -> EnergyVad | WebrtcVad | BothVad:
+) -> EnergyVad | BackgroundVad | WebrtcVad | BothVad:
     if kind == "energy":
         return EnergyVad(margin_db=margin_db)
+    if kind == "background":
+        return BackgroundVad(margin_db=margin_db)
     if kind == "webrtc":
         return WebrtcVad(webrtc_mode)
     if kind == "both":
