@@ -15,7 +15,7 @@ from voicecoach.speech.segmenter import SegmenterConfig
 DEFAULT = PocketSphinxOptions()
 # The first experiment: segments of any length decoded against the bare phrase grammar.
 BASELINE = PocketSphinxOptions(
-    segmenter=SegmenterConfig(margin_db=9.0, max_speech=math.inf),
+    segmenter=SegmenterConfig(vad="energy", margin_db=9.0, max_speech=math.inf),
     min_gap=0.0,
     verify=False,
     denoise=0,
@@ -23,7 +23,7 @@ BASELINE = PocketSphinxOptions(
     decoder_args=(("bestpath", True), ("dither", True)),
 )
 NO_BESTPATH = replace(BASELINE, decoder_args=DEFAULT.decoder_args)
-LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(margin_db=5.0), min_gap=0.6)
+LIMITS = replace(NO_BESTPATH, segmenter=SegmenterConfig(vad="energy", margin_db=5.0), min_gap=0.6)
 
 VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-default": DEFAULT,
@@ -34,7 +34,8 @@ VARIANTS: dict[str, PocketSphinxOptions] = {
     "ps-grammar": BASELINE,
     "ps-grammar-nobestpath": NO_BESTPATH,
     "ps-grammar-limits": LIMITS,
-    "ps-background": replace(DEFAULT, segmenter=SegmenterConfig(vad="background", margin_db=7.0)),
+    # the default until 2 Dec 2026: the energy VAD, whose floor is the quietest moment
+    "ps-energy": replace(DEFAULT, segmenter=SegmenterConfig(vad="energy", margin_db=5.0)),
     "ps-verify-decoys-0": replace(LIMITS, verify=True, verify_margin=0.0),
     "ps-verify-decoys-10": replace(LIMITS, verify=True, verify_margin=10.0),
 }

@@ -10,8 +10,10 @@ from voicecoach.speech.vad import FRAME, make_vad
 
 @dataclass(frozen=True)
 class SegmenterConfig:
-    vad: str = "energy"  # "energy", "webrtc" or "both"
-    margin_db: float = 5.0  # energy VAD: dB above the noise floor that counts as speech
+    # "background" (above the room's recent median: hears a command over music, a TV or other
+    # people talking), "energy" (above the quietest moment), "webrtc" or "both"
+    vad: str = "background"
+    margin_db: float = 7.0  # dB above the floor that counts as speech
     webrtc_mode: int = 2
     start_window: int = 6  # frames (30 ms) looked at to decide speech has started ...
     start_needed: int = 4  # ... and how many of them must be speech
