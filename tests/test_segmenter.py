@@ -90,3 +90,17 @@ def test_in_a_quiet_room_both_find_the_command(spoken) -> None:
     for vad in ("background", "energy"):
         [segment] = segments(pcm, vad)
         assert the_command([segment], start, end) == [segment], vad
+
+
+@pytest.mark.parametrize("snr_db", [10, 6])
+def test_too_painful_over_people_talking_is_heard_by_default(spoken, snr_db: float) -> None:
+    """The default recogniser, second opinion and all: the pain command is not lost in talk."""
+    from voicecoach.speech.pocketsphinx_engine import PocketSphinxRecognizer
+
+    pcm, start, _ = room_with_command(spoken, snr_db)
+    recognizer = PocketSphinxRecognizer()
+    heard = []
+    for i in range(0, len(pcm), 1600):
+        heard += recognizer.feed(pcm[i : i + 1600])
+    heard += recognizer.flush()
+    assert [(str(e.command), round(e.start)) for e in heard] == [("pain", round(start))]
