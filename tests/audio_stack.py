@@ -13,7 +13,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -224,6 +224,16 @@ def _wait_gone(pid: int, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while _alive(pid) and "pulseaudio" in _cmdline(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    """Poll `condition` every 50 ms until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def rms(samples: np.ndarray) -> float:

@@ -4,7 +4,6 @@ you"). test_live_session checks the pause and resume themselves; this checks the
 
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -16,20 +15,12 @@ from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener
 from voicecoach.speech.speakers import make_speaker
 
+from audio_stack import wait_for
 from session_support import mini_library
 
 pytestmark = pytest.mark.audio
 
 LINES = {"mic": (MIC_LOST, MIC_BACK), "speaker": (SPEAKER_LOST, SPEAKER_BACK)}
-
-
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.parametrize("device", ["mic", "speaker"])

@@ -27,21 +27,12 @@ from voicecoach.settings import Settings
 from voicecoach.speech.audio import Microphone, SoundDeviceOutput
 from voicecoach.speech.speakers import make_speaker
 
-from audio_stack import PulseRoom
+from audio_stack import PulseRoom, wait_for
 from session_support import mini_library
 
 pytestmark = pytest.mark.audio
 
 SETTLE = 0.3  # seconds from opening the microphone to speaking: its first blocks are flowing
-
-
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Serving:
