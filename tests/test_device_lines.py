@@ -52,7 +52,9 @@ def test_a_lost_device_is_said_and_so_is_its_return(room, device, monkeypatch):
             time.sleep(1.0)
             room.plug_all()
             assert wait_for(lambda: back in said(), 20), said()
-            assert wait_for(lambda: back in [p.text for p in output.played()], 10)
+            # Played once the reopened streams flow: 10 s was not always enough in a CI run with
+            # a benchmark beside it (load 4 on 2 cores); how fast is the benchmark's to say.
+            assert wait_for(lambda: back in [p.text for p in output.played()], 30)
             assert session.state != State.PAUSED
         finally:
             coach.stop()
