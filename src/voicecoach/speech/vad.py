@@ -7,6 +7,7 @@ import numpy as np
 from pocketsphinx import Vad
 
 FRAME = 480  # 30 ms at 16 kHz: the frame size WebRTC's VAD (pocketsphinx.Vad) accepts
+MIN_FLOOR_DB = 15.0  # dB re 1 LSB: digital silence must not make every click speech
 
 
 @dataclass
@@ -20,7 +21,7 @@ class EnergyVad:
     margin_db: float = 9.0
     rise_db_per_s: float = 3.0
     floor_db: float = -200.0
-    min_floor_db: float = 15.0  # dB re 1 LSB: digital silence must not make every click speech
+    min_floor_db: float = MIN_FLOOR_DB
 
     def is_speech(self, frame: np.ndarray) -> bool:
         energy = frame_db(frame)
@@ -46,7 +47,7 @@ class BackgroundVad:
 
     margin_db: float = 7.0
     window: float = 5.0
-    min_floor_db: float = 15.0  # dB re 1 LSB: digital silence must not make every click speech
+    min_floor_db: float = MIN_FLOOR_DB
 
     def __post_init__(self) -> None:
         self.reset()
