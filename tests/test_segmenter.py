@@ -10,6 +10,8 @@ import pytest
 from voicecoach.speech.segmenter import Segment, Segmenter, SegmenterConfig
 from voicecoach.speech.wavio import read_wav
 
+from audio_stack import rms
+
 RATE = 16_000
 TALK = [
     "The weather will stay dry for most of the week, with some cloud in the north.",
@@ -29,10 +31,6 @@ def babble(spoken: Callable[[str], Path], seconds: float) -> np.ndarray:
         start = rng.integers(len(voice)) + i
         total += one[start : start + len(total)]
     return total
-
-
-def level(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(x**2)))
 
 
 def segments(audio: np.ndarray, vad: str) -> list[Segment]:
@@ -68,7 +66,7 @@ def room_with_command(spoken: Callable[[str], Path], snr_db: float | None) -> tu
     background = babble(spoken, 8.0)
     audio = np.random.default_rng(1).normal(0, 3, len(background))  # a microphone's own noise
     if snr_db is not None:
-        background *= level(command) / level(background) / 10 ** (snr_db / 20)
+        background *= rms(command) / rms(background) / 10 ** (snr_db / 20)
         audio += background
     at = 5 * RATE
     audio[at : at + len(command)] += command
