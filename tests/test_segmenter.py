@@ -102,3 +102,16 @@ def test_too_painful_over_people_talking_is_heard_by_default(spoken, snr_db: flo
         heard += recognizer.feed(pcm[i : i + 1600])
     heard += recognizer.flush()
     assert [(str(e.command), round(e.start)) for e in heard] == [("pain", round(start))]
+
+
+@pytest.mark.parametrize("phrase", ["list workouts", "too painful"])
+def test_a_command_said_just_after_the_microphone_opens_is_whole(spoken, phrase: str) -> None:
+    """serve opens the microphone after each line and the person may answer at once: a floor
+    learned from 0.1 s of room must not climb onto the command itself and cut it short."""
+    command = trimmed(read_wav(spoken(phrase)).astype(float))
+    audio = np.random.default_rng(1).normal(0, 3, int(0.1 * RATE) + len(command) + RATE)
+    at = int(0.1 * RATE)
+    audio[at : at + len(command)] += command
+    pcm = np.clip(audio, -32768, 32767).astype(np.int16)
+    [segment] = segments(pcm, "background")
+    assert the_command([segment], 0.1, 0.1 + len(command) / RATE) == [segment]

@@ -43,10 +43,18 @@ class BackgroundVad:
     nearer talker is louder), where EnergyVad's floor drops to the quietest moment between
     them. A command (a second or two) is too short to lift the median; in a quiet room the
     median is the quiet.
+
+    Just after the microphone opens, a median of a few frames would be the command itself
+    (serve opens it after each line, and people answer at once): the floor is capped at
+    `headroom_db` over the first frame, a cap rising `rise_db_per_s`: a command said 0.1 s
+    after the microphone opens is heard whole, and music 15 dB over the first frame is the
+    floor within a second.
     """
 
     margin_db: float = 7.0
     window: float = 5.0
+    rise_db_per_s: float = 6.0
+    headroom_db: float = 10.0
     min_floor_db: float = MIN_FLOOR_DB
 
     def __post_init__(self) -> None:
@@ -54,12 +62,17 @@ class BackgroundVad:
 
     def is_speech(self, frame: np.ndarray) -> bool:
         energy = frame_db(frame)
+        if self._recent:
+            self._cap += self.rise_db_per_s * FRAME / 16_000
+        else:
+            self._cap = energy + self.headroom_db
         self._recent.append(energy)
-        floor = float(np.median(self._recent))
+        floor = min(float(np.median(self._recent)), self._cap)
         return energy > max(floor, self.min_floor_db) + self.margin_db
 
     def reset(self) -> None:
         self._recent: deque[float] = deque(maxlen=round(self.window * 16_000 / FRAME))
+        self._cap = 0.0
 
 
 class WebrtcVad:
