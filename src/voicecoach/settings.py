@@ -48,9 +48,9 @@ def _expand(path: Path | None) -> Path | None:
 
 def _voice(value: str) -> str:
     kind, colon, name = value.partition(":")
-    if value == "piper" or (kind == "espeak" and (not colon or name)):
+    if value == "piper" or (kind in ("espeak", "pyttsx3") and (not colon or name)):
         return value
-    raise ValueError("expected espeak, espeak:VOICENAME (e.g. espeak:en-gb) or piper")
+    raise ValueError("expected espeak, espeak:VOICENAME (e.g. espeak:en-gb), piper or pyttsx3")
 
 
 Number = BeforeValidator(_no_bool)
@@ -86,7 +86,8 @@ class Settings(BaseModel):
         None, description="Vosk model folder (empty: look in the usual places)"
     )
     voice: Annotated[str, AfterValidator(_voice)] = Field(
-        "espeak", description="espeak, espeak:VOICENAME (e.g. espeak:en-gb) or piper"
+        "espeak",
+        description="espeak, espeak:VOICENAME (e.g. espeak:en-gb), piper or pyttsx3[:VOICEID]",
     )
     rate: Annotated[int | None, Number] = Field(
         None, ge=80, le=300, description="words per minute, 80..300 (empty: the voice's default)"

@@ -66,7 +66,7 @@ def add_recognition_options(parser: argparse.ArgumentParser) -> None:
 def add_setting_options(parser: argparse.ArgumentParser) -> None:
     """Options that override the config file (see `voicecoach config`)."""
     add_recognition_options(parser)
-    parser.add_argument("--voice", help="espeak, espeak:VOICENAME or piper")
+    parser.add_argument("--voice", help="espeak, espeak:VOICENAME, piper or pyttsx3")
     parser.add_argument("--rate", type=int, help="speaking rate, words per minute")
     parser.add_argument("--volume", type=float)
     parser.add_argument("--tempo", type=float, help="counting speed (2 = twice as fast)")

@@ -3,7 +3,10 @@
 import argparse
 from pathlib import Path
 
-VOICE_HELP = "espeak (default), espeak:VOICENAME (e.g. espeak:en-gb) or piper (natural, optional)"
+VOICE_HELP = (
+    "espeak (default), espeak:VOICENAME (e.g. espeak:en-gb), piper (natural, optional) "
+    "or pyttsx3[:VOICEID] (the system's voices, optional)"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,10 +4,13 @@ import io
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
 import threading
 import wave
 from collections import OrderedDict
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +24,7 @@ PIPER_NATURAL_RATE = 200  # joe at length_scale 1 paces a line like espeak-ng at
 PIPER_SENTENCE_GAP = 0.25  # seconds of silence piper leaves out between sentences
 ESPEAK_FULL_AMPLITUDE = 100  # espeak-ng -a: 0-200, 100 is its default
 _DOUBLE_BRACKET = re.compile(r"\[(?=\[)")
+_ENGLISH_ID = re.compile(r"(^|[/_\\])en([-_]|$)", re.IGNORECASE)  # gmw/en-us, TTS_MS_EN-US_ZIRA
 
 
 class Speaker(Protocol):
@@ -153,6 +157,76 @@ class PiperSpeaker:
         return to_int16(np.concatenate(parts)), self.sample_rate
 
 
+class Pyttsx3Speaker:
+    """The system's own voices through pyttsx3 (SAPI5 on Windows, NSSpeechSynthesizer on a Mac,
+    espeak elsewhere), rendered to a WAV and read back, so lines can be cut off and the echo
+    guard knows them as with the other voices.
+
+    Guarded, not the default: its espeak driver writes the WAV before appending the last samples
+    it was given, so under load a render can come back empty (see EspeakSpeaker). An empty render
+    is tried again, RETRIES times, then reported in one line.
+    """
+
+    RETRIES = 3
+
+    def __init__(self, voice: str = "", rate: int | None = None, volume: float | None = None):
+        try:
+            import pyttsx3
+        except ImportError:
+            raise UserError(
+                "pyttsx3 is not installed (pip install 'voicecoach[pyttsx3]')"
+            ) from None
+        _quiet_pyttsx3()
+        try:
+            self._engine = pyttsx3.init()
+        except (OSError, RuntimeError) as error:
+            raise UserError(f"pyttsx3 has no speech driver here: {error}") from None
+        if voice:
+            self._engine.setProperty("voice", _pyttsx3_voice_id(self._engine, voice))
+        self._engine.setProperty("rate", rate or DEFAULT_RATE)
+        self._engine.setProperty("volume", 1.0 if volume is None else _check_volume(volume))
+        self._lock = threading.Lock()
+        self.name = f"pyttsx3:{voice or 'default'}"
+
+    def render(self, text: str) -> tuple[np.ndarray, int]:
+        for _ in range(self.RETRIES):
+            pcm, rate = self._render_once(plain_text(text))
+            if len(pcm) or not text.strip():
+                return pcm, rate
+        raise UserError(f"pyttsx3 gave no audio for {text!r} ({self.RETRIES} tries)")
+
+    def _render_once(self, text: str) -> tuple[np.ndarray, int]:
+        with self._lock, tempfile.TemporaryDirectory(prefix="voicecoach-") as folder:
+            path = Path(folder) / "line.wav"
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+            if not path.exists():
+                return np.zeros(0, np.int16), 22_050
+            return _wav_samples(path.read_bytes())
+
+
+def _quiet_pyttsx3() -> None:
+    """pyttsx3's espeak driver prints "Audio saved to ..." after every render: not to our
+    stdout, which carries the coach's lines and --json events."""
+    driver = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is None:
+        try:
+            import pyttsx3.drivers.espeak as driver
+        except (ImportError, OSError, RuntimeError):  # no libespeak: another driver is used
+            return
+    driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+
+def _pyttsx3_voice_id(engine: object, wanted: str) -> str:
+    voices = engine.getProperty("voices")  # type: ignore[attr-defined]
+    key = wanted.lower()
+    for voice in voices:
+        if key in {str(voice.id).lower(), str(voice.name).lower()}:
+            return voice.id
+    english = sorted(str(v.id) for v in voices if _ENGLISH_ID.search(str(v.id)))[:12]
+    raise UserError(f"no pyttsx3 voice {wanted!r}; some English ones: {', '.join(english)}")
+
+
 class CachedSpeaker:
     """Remembers recent short lines: counting words are said hundreds of times a session."""
 
@@ -189,14 +263,17 @@ def make_speaker(
     volume: float | None = None,
     seed: int | None = None,
 ) -> CachedSpeaker:
-    """ "espeak", "espeak:VOICENAME" (e.g. espeak:en-gb) or "piper"; rate in words per minute.
+    """ "espeak", "espeak:VOICENAME" (e.g. espeak:en-gb), "piper" or "pyttsx3[:VOICEID]" (the
+    system's voices); rate in words per minute.
     `seed`: the same random variation every run (Piper; espeak-ng has none)."""
     kind, _, name = voice.partition(":")
     if kind == "espeak":
         return CachedSpeaker(EspeakSpeaker(name or DEFAULT_ESPEAK_VOICE, rate, volume))
     if kind == "piper" and not name:
         return CachedSpeaker(PiperSpeaker(rate, volume, seed))
-    raise UserError(f"unknown voice {voice!r}: use espeak, espeak:VOICENAME or piper")
+    if kind == "pyttsx3":
+        return CachedSpeaker(Pyttsx3Speaker(name, rate, volume))
+    raise UserError(f"unknown voice {voice!r}: use espeak, espeak:VOICENAME, piper or pyttsx3")
 
 
 def _check_volume(volume: float) -> float:
