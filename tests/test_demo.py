@@ -34,3 +34,13 @@ def test_demo_writes_the_room_and_a_transcript_the_coach_acted_on(tmp_path: Path
     for before, line in itertools.pairwise(said):
         if "heard:" in line:
             assert "you:" in before, line
+    # A person says an unanswered command again once the coach is quiet (at most twice more),
+    # and the session recovers: every command they meant is answered before their next one.
+    meant = [line for line in said if "you:" in line and "(again)" not in line]
+    assert len(meant) == 7, transcript
+    for phrase in meant:
+        after = said[said.index(phrase) + 1 :]
+        until_next = list(itertools.takewhile(lambda line: line not in meant, after))
+        assert any("heard:" in line for line in until_next), f"{phrase!r} never answered"
+        assert sum("(again)" in line for line in until_next) <= 2
+

@@ -25,6 +25,8 @@ from voicecoach.speech.wavio import resample, write_wav
 BLOCK_SECONDS = 0.1
 USER_GAIN = 0.8  # the user is a little further from the microphone than the speaker
 PATIENCE = 45.0  # seconds a line waits for its moment before it is said anyway
+RETRY = 3.0  # seconds without an answer before the person says a command again ...
+TRIES = 3  # ... up to this many times in all
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,11 @@ class Room:
         mixed = _slice(self.coach.audio, a, b) + _slice(self.user, a, b)
         return np.clip(mixed, -32768, 32767).astype(np.int16)
 
+    def coach_quiet(self, at: float, seconds: float = 0.5) -> bool:
+        """The coach said nothing in the last `seconds` before `at`."""
+        a = round((at - seconds) * SAMPLE_RATE)
+        return not np.any(_slice(self.coach.audio, max(a, 0), round(at * SAMPLE_RATE)))
+
     def mixed(self) -> np.ndarray:
         return self.window(0, max(len(self.coach.audio), len(self.user)) / SAMPLE_RATE)
 
@@ -98,6 +105,7 @@ class Demo:
         self._script = list(SCENARIO)
         self._fire_at: float | None = None
         self._last_line = 60.0  # the first line waits for the first hold, at most this long
+        self._unanswered: tuple[str, float, int] | None = None  # phrase, said until, tries
 
     def run(self, limit_seconds: float = 480) -> Path:
         now = 0.0
@@ -109,8 +117,10 @@ class Demo:
             while (due := self.session.next_due()) is not None and due < end:
                 self._deliver(self.session.advance(due))
             self._speak_user(end)
+            self._say_again(now)
             for heard in self.listener.hear(self.room.window(now, end), now):
                 self._note(end, "heard", f"{heard.text} -> {heard.command}")
+                self._unanswered = None
                 self._deliver(self.session.handle(heard.command, end, heard.text))
             now = end
         return self._write()
@@ -121,13 +131,28 @@ class Demo:
 
     def _speak_user(self, before: float) -> None:
         if self._fire_at is not None and self._fire_at < before:
-            line = self._script.pop(0)
-            pcm, rate = self.user_voice.render(line.phrase)
-            pcm = resample(pcm, rate, SAMPLE_RATE)  # Piper speaks at 22.05 kHz
-            self.room.add_user(pcm, self._fire_at)
-            self._note(self._fire_at, "you", line.phrase)
+            phrase = self._script.pop(0).phrase
+            self._say(phrase, self._fire_at, tries=1)
             self._last_line = self._fire_at
             self._fire_at = None
+
+    def _say_again(self, now: float) -> None:
+        """A person whose command gets no answer says it again, as a person would: once the
+        coach is quiet (talking over it needs echo cancellation, experimental)."""
+        if self._unanswered is None:
+            return
+        phrase, until, tries = self._unanswered
+        if now - until > RETRY and self.room.coach_quiet(now):
+            self._unanswered = None
+            if tries < TRIES:
+                self._say(phrase, now, tries + 1)
+
+    def _say(self, phrase: str, at: float, tries: int) -> None:
+        pcm, rate = self.user_voice.render(phrase)
+        pcm = resample(pcm, rate, SAMPLE_RATE)  # Piper speaks at 22.05 kHz
+        self.room.add_user(pcm, at)
+        self._note(at, "you", phrase if tries == 1 else f"{phrase} (again)")
+        self._unanswered = (phrase, at + len(pcm) / SAMPLE_RATE, tries)
 
     def _deliver(self, events: list[Event]) -> None:
         for event in events:
@@ -143,7 +168,8 @@ class Demo:
                 self._note(event.t, "end", event.reason)
 
     def _schedule(self, event: StateChanged) -> None:
-        if self._script and self._fire_at is None and event.state == self._script[0].state:
+        waiting = self._fire_at is not None or self._unanswered is not None
+        if self._script and not waiting and event.state == self._script[0].state:
             self._fire_at = event.t + self._script[0].delay
 
     def _note(self, t: float, who: str, text: str) -> None:
