@@ -43,4 +43,3 @@ def test_demo_writes_the_room_and_a_transcript_the_coach_acted_on(tmp_path: Path
         until_next = list(itertools.takewhile(lambda line: line not in meant, after))
         assert any("heard:" in line for line in until_next), f"{phrase!r} never answered"
         assert sum("(again)" in line for line in until_next) <= 2
-
