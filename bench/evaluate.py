@@ -13,6 +13,7 @@ from voicecoach.speech.commands import command_for
 from voicecoach.speech.listener import Judged, Listener
 from voicecoach.speech.outputs import SilentOutput
 from voicecoach.speech.recognizer import CommandEvent, Recognizer
+from voicecoach.speech.second_opinion import unsure
 
 BLOCK = 480  # samples per feed: 30 ms, a typical microphone block
 SLACK = 0.3  # seconds an event may stick out of its utterance and still belong to it
@@ -28,6 +29,7 @@ class Score:
     substitutions: int = 0
     misses: int = 0
     false_commands: int = 0  # events that belong to no command utterance
+    asked: int = 0  # substitutions that were the coach asking about what was said ("pain?")
     # The coach's own speech: false commands the live path's echo guard would still obey.
     guarded_false: int | None = None
     latencies: list[float] = field(default_factory=list)
@@ -117,5 +119,6 @@ def score_commands(score: Score, stream: Stream, timed: list[tuple[CommandEvent,
             score.latencies.append(out_at - truth.end)
         else:
             score.substitutions += 1
+            score.asked += event.command == unsure(str(said))
             score.errors.append(f"sub {truth.text!r} -> {event.text!r} ({truth.voice})")
     score.false_commands = len(timed) - len(used)

@@ -143,9 +143,14 @@ def condition_table(results: list[dict]) -> str:
                 f"| {system} | {condition} | {_pct(accuracy(c))} | {c['substitutions']} "
                 f"| {c['misses']} | {c['false_commands']} "
                 + "".join(f"| {_num(per_10_min([n] if n else []))} " for n in negatives)
-                + f"| {_heard(c, 'pain')} | {_num(_ms(_p95(c['latencies'])), 0)} |"
+                + f"| {_heard(c, 'pain')}{_asked(c)} | {_num(_ms(_p95(c['latencies'])), 0)} |"
             )
     return "\n".join(lines)
+
+
+def _asked(commands: dict) -> str:
+    """The coach asking "did you say it hurts?" where "too painful" was said."""
+    return f", {commands['asked']} asked" if commands.get("asked") else ""
 
 
 def _p95(latencies: list[float]) -> float | None:

@@ -13,13 +13,19 @@ import numpy as np
 import pytest
 
 from bench.negatives import HEDGEWARS_VOICES, read_ogg
+from voicecoach.coach.commands import Command
 from voicecoach.settings import load_settings
 from voicecoach.speech.commands import SESSION, YES_NO
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.phrase_scorer import PhraseScorer
 from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
 from voicecoach.speech.recognizer import recognize_stream
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, with_decoys
+from voicecoach.speech.second_opinion import (
+    SecondOpinion,
+    SecondOpinionOptions,
+    unsure,
+    with_decoys,
+)
 from voicecoach.speech.segmenter import Segment
 from voicecoach.speech.verdict import DECOY, FEATURES, Proposal, candidates
 from voicecoach.speech.wavio import read_wav
@@ -153,6 +159,12 @@ def test_too_painful_stands_further_off(monkeypatch: pytest.MonkeyPatch) -> None
     under_the_coach = {"i'm ready": 8.5, "too painful": 8.6}
     assert judged(monkeypatch, under_the_coach, "pain", WEAKLY) == "pain"
     assert judged(monkeypatch, {"i'm ready": 8.5, "skip": 8.6}, "skip", WEAKLY) is None
+    # Too faint to act on (odds 0.02), too near to let pass: the coach stops and asks. (The
+    # case was deleted when the fitted model stopped calling it pain; issue 33.)
+    faint = {"oh": 1.0, "too painful": 9.0}
+    assert judged(monkeypatch, faint, "pain", WEAKLY) == "pain?"
+    assert Command(unsure(str(Command.PAIN))) == Command.UNSURE_PAIN  # what the session acts on
+    assert judged(monkeypatch, {"oh": 1.0, "skip": 9.0}, "skip", WEAKLY) is None
 
 
 def test_a_barely_verified_command_counts_for_less(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ from voicecoach.coach.events import (
     SetDone,
     State,
 )
-from voicecoach.coach.session import NOT_PAUSED, PAUSED
+from voicecoach.coach.session import ASK_PAIN, NOT_PAUSED, PAUSED
 from voicecoach.routines import load_library
 
 from session_support import Run, mini_library
@@ -126,7 +126,7 @@ BACK_TO = {
 def check_effect(run: Run, command: Command, state: State, step_before: int, new: list) -> None:
     session, said = run.session, [e.text for e in new if isinstance(e, Say)]
     interrupts = command not in (Command.RESUME, Command.START) and not (
-        command == Command.PAUSE and state == State.PAUSED
+        command in (Command.PAUSE, Command.UNSURE_PAIN) and state == State.PAUSED
     )
     assert any(isinstance(e, Hush) for e in new) == interrupts
     match command:
@@ -158,6 +158,9 @@ def check_effect(run: Run, command: Command, state: State, step_before: int, new
             assert session.tempo == pytest.approx(0.8)
         case Command.FASTER:
             assert session.tempo == pytest.approx(1.25)
+        case Command.UNSURE_PAIN:
+            assert session.state == State.PAUSED and said == [ASK_PAIN]
+            assert not [e for e in new if isinstance(e, PainReported)]
         case Command.PAIN:
             assert [e.state for e in new if isinstance(e, PainReported)] == [state]
             assert [e.routine for e in new if isinstance(e, RoutineStarted)] == ["gentle-stretches"]
@@ -196,6 +199,20 @@ def test_pain_twice_ends_with_advice_to_see_a_doctor(library):
     assert [e.reason for e in ended] == ["pain"]
     assert any("doctor" in e.text for e in run.of(Say))
     assert [e.routine for e in run.of(PainReported)] == ["strong", "gentle-stretches"]
+
+
+def test_a_maybe_too_painful_stops_and_asks(library):
+    """Heard too faintly to act on, "too painful" stops the count; the answer decides."""
+    for answer, routine in [(Command.PAIN, "gentle-stretches"), (Command.RESUME, "strong")]:
+        run = run_to(library, State.HOLDING)
+        run.command(Command.UNSURE_PAIN)
+        run.now += 30  # thinking it over: the hold does not run on
+        assert run.session.state == State.PAUSED and run.session.next_due() is None
+        run.command(answer)
+        assert run.session.routine.id == routine
+        assert len(run.of(PainReported)) == (answer == Command.PAIN)
+        run.finish()
+        assert [e.text for e in run.of(Say)].count(ASK_PAIN) == 1
 
 
 def test_a_cut_short_set_is_recorded_as_such(library):

@@ -17,3 +17,6 @@ class Command(StrEnum):
     FASTER = "faster"
     PAIN = "pain"
     START = "start"
+    # Not a phrase: the recogniser's "maybe too painful", heard too faintly to act on. The coach
+    # pauses and asks.
+    UNSURE_PAIN = "pain?"

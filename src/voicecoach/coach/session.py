@@ -32,6 +32,7 @@ PAIN_AT_REST = "Thank you for telling me. Stay in whatever position is easiest a
 PAIN_SWITCH = "We will switch to gentle stretches instead."
 PAIN_STOP = "Let's stop for today. Lie in whatever position is easiest and breathe slowly."
 DOCTOR = "If the pain stays or gets worse, please see a doctor or a physiotherapist."
+ASK_PAIN = "Did you say it hurts? If it does, say too painful. If not, say resume."
 PAUSED = "Paused. Say resume when you are ready."
 STILL_PAUSED = "Still paused."  # after a move made while paused: short, the person may go on
 NOT_PAUSED = "Already going."
@@ -204,6 +205,7 @@ class Session:
             ),
             Command.FASTER: lambda now: self._change_tempo(TEMPO_STEP, "Quicker count.", now),
             Command.PAIN: self._pain,
+            Command.UNSURE_PAIN: self._ask_pain,
         }
 
     def _next(self, now: float) -> None:
@@ -241,6 +243,11 @@ class Session:
         self.paused_at = now
         self._set_state(State.PAUSED, now, force=True)
         self._say(self._announce or PAUSED, now)
+
+    def _ask_pain(self, now: float) -> None:
+        """Maybe "too painful": stop and ask rather than carry on through pain."""
+        self._announce = ASK_PAIN
+        self._pause(now)
 
     def _resume(self, now: float) -> None:
         if self.paused_at is None:

@@ -21,7 +21,7 @@ noise. `verdict` weighs both hearings and the decoder's proposal into the odds o
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -41,8 +41,14 @@ from voicecoach.speech.verdict import (
 )
 
 # A missed "too painful" keeps someone exercising in pain; a false one only makes the session
-# gentler. It is held to less (`lenient_threshold`).
+# gentler. It is held to less (`lenient_threshold`), and below that the coach asks (`unsure`).
 LENIENT = frozenset({"pain"})
+
+
+def unsure(intent: str) -> str:
+    """The intent a verdict names when it only may be `intent`: the coach asks ("pain?")."""
+    return f"{intent}?"
+
 
 # What Moonshine writes for sounds and words that ask for nothing: a person's grunts and
 # exclamations while exercising, and counting along with the coach. A decoy that is one of a
@@ -63,6 +69,9 @@ class SecondOpinionOptions:
     threshold: float = 0.45
     # ... for one of `LENIENT`, even when another intent is likelier.
     lenient_threshold: float = 0.05
+    # ... and at these odds, `unsure` of it: the coach pauses and asks. One in a hundred, set
+    # before measuring: a needless question costs a "resume", a missed "too painful" more.
+    ask_threshold: float = 0.01
     # Hear this long after the speech stopped, while the segmenter waits to be sure it has
     # (its hangover): the verdict is ready when the segment closes.
     early: float = 0.1
@@ -161,13 +170,16 @@ class SecondOpinion:
 
     def choose(self, rated: list[Verdict]) -> Verdict | None:
         """The likeliest intent if its odds reach the threshold, or else the likeliest of
-        `LENIENT` if its reach the lenient one; None if neither."""
+        `LENIENT` if its reach the lenient one, or else that one `unsure` if they reach the
+        ask threshold; None if none."""
         if rated and rated[0].probability >= self.options.threshold:
             return rated[0]
-        lenient = [v for v in rated if v.intent in LENIENT]
-        if lenient and lenient[0].probability >= self.options.lenient_threshold:
-            return lenient[0]
-        return None
+        lenient = next((v for v in rated if v.intent in LENIENT), None)
+        if lenient is None or lenient.probability < self.options.ask_threshold:
+            return None
+        if lenient.probability >= self.options.lenient_threshold:
+            return lenient
+        return replace(lenient, intent=unsure(lenient.intent))
 
 
 def high_passed(pcm: np.ndarray, hz: float, order: int = 4) -> np.ndarray:
