@@ -3,6 +3,7 @@
 import json
 import math
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_streams_place_each_phrase_where_the_truth_says() -> None:
     clips = [(text, VOICE.name, tts.render(VOICE, text)) for text in PHRASES]
     stream = build("commands", clips, seed=0)
     assert [p.text for p in stream.placed] == list(PHRASES)
-    for before, after in zip(stream.placed, stream.placed[1:], strict=False):
+    for before, after in pairwise(stream.placed):
         assert 1.5 <= after.start - before.end <= 4.0
     loud = abs(stream.audio[int(stream.placed[0].start * 16_000) :].astype(float)).max()
     assert loud > 1000 and abs(stream.audio[:8000].astype(float)).max() == 0
