@@ -116,6 +116,27 @@ def summary_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+PAIN_HEADER = '| system | condition | "too painful" said | heard | asked | recall |'
+
+
+def pain_table(results: list[dict]) -> str:
+    """The command that must never be lost, per condition: heard right, and asked about ("did
+    you say it hurts?"); recall counts only heard right."""
+    by = _group(results)
+    lines = [PAIN_HEADER, _rule(PAIN_HEADER)]
+    for system in _systems(results):
+        for condition in _conditions(results):
+            c = by.get((system, condition, "commands"))
+            if c is None or "pain" not in c.get("by_command", {}):
+                continue
+            heard, said = c["by_command"]["pain"]
+            lines.append(
+                f"| {system} | {condition} | {said} | {heard} | {c.get('asked', 0)} "
+                f"| {_pct(heard / said if said else None)} |"
+            )
+    return "\n".join(lines)
+
+
 def _rule(header: str) -> str:
     """The line under a table's header: one cell per column of it."""
     return "|" + " --- |" * (header.count("|") - 1)
@@ -210,6 +231,8 @@ def write(
         "## Summary",
         "",
         summary_table(results),
+        "",
+        pain_table(results),
         "",
         "## Per condition",
         "",

@@ -85,6 +85,9 @@ def test_harness_scores_a_run_and_writes_the_report(tmp_path: Path) -> None:
     pain = commands["by_command"]["pain"]
     assert pain[1] == sum(command_for(text) == "pain" for text in PHRASES)
     assert f"| {pain[0]} of {pain[1]} |" in text  # "too painful" heard, per condition
+    condition = commands["condition"]
+    summary = f"| ps-default | {condition} | {pain[1]} | {pain[0]} | {commands['asked']} |"
+    assert summary in text  # and in the summary's pain table, with the times the coach asked
     assert (tmp_path / "recognition-accuracy.png").stat().st_size > 0
     assert (tmp_path / "recognition-latency.png").stat().st_size > 0
 
