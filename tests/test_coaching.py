@@ -239,14 +239,18 @@ def test_status_says_what_is_left():
     run.until(lambda r: any(e.text == "Halfway." for e in r.of(Say)))
     [answer] = [e.text for e in run.command(Command.STATUS, after=3.0) if isinstance(e, Say)]
     assert answer == (
-        "Forearm plank. About 12 seconds left in this hold. 3 more exercises after this."
+        "Forearm plank. About 12 seconds left in this hold. 3 more exercises, next Bird dog. "
+        "About 9 minutes to go."
     )
+    asked_at = run.now
     run.until(lambda r: r.session.state == State.COUNTING and r.session.step.exercise_index == 2)
     run.until(lambda r: r.session.reps == 3)
     [answer] = [e.text for e in run.command(Command.STATUS) if isinstance(e, Say)]
-    assert answer == (
-        "Bridge, set 1 of 2. 7 reps left in this set. Then 1 more set. 1 more exercise after this."
+    assert answer.startswith(
+        "Bridge, set 1 of 2. 7 reps left in this set. Then 1 more set. 1 more exercise, next "
     )
+    run.finish()  # the time to go was the time it took
+    assert (run.of(SessionEnded)[-1].t - asked_at) / 60 == pytest.approx(9, abs=0.5)
 
 
 def test_a_paused_session_reminds_how_to_go_on_every_minute(library):
@@ -268,4 +272,4 @@ def test_status_before_the_sets_says_how_many_are_to_do(library):
     run = Run(library, "strong")
     run.until(lambda r: r.session.step.exercise_index == 0)
     [answer] = [e.text for e in run.command(Command.STATUS) if isinstance(e, Say)]
-    assert answer == "Bridge. 2 sets to do. 2 more exercises after this."
+    assert answer.startswith("Bridge. 2 sets to do. 2 more exercises, next Plank. About ")

@@ -117,7 +117,7 @@ def test_reset_restarts_the_stream_clock(phrase_stream: tuple) -> None:
 def test_listen_prints_one_json_command_per_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    phrases = ["skip", "go back", "what can i say"]
+    phrases = ["skip", "go back", "what can i say", "what's next", "how long left"]
     clips = [espeak(phrase, tmp_path / f"{i}.wav") for i, phrase in enumerate(phrases)]
     pcm, _ = stream(clips)
     wav = tmp_path / "commands.wav"
@@ -127,7 +127,7 @@ def test_listen_prints_one_json_command_per_line(
     args = parser.parse_args(["listen", "--wav", str(wav), "--engine", "pocketsphinx", "--json"])
     assert args.handler(args) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["command"] for line in lines] == ["skip", "previous", "help"]
+    assert [line["command"] for line in lines] == ["skip", "previous", "help", "status", "status"]
     assert [line["text"] for line in lines] == phrases
     assert all({"text", "start", "end", "emitted_at", "confidence"} <= set(line) for line in lines)
 

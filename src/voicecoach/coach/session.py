@@ -21,7 +21,7 @@ from voicecoach.coach.events import (
     State,
     StateChanged,
 )
-from voicecoach.coach.script import Step, StepKind, build_script
+from voicecoach.coach.script import Cue, Step, StepKind, build_script
 from voicecoach.routines import Library, Routine
 
 TEMPO_STEP = 1.25
@@ -161,8 +161,19 @@ class Session:
         self._line_ends = at + self.speech_seconds(cue.text)
         self.reps = max(self.reps, cue.rep)
         self.cue_index += 1
+        self.due = at + self._cue_seconds(cue)
+
+    def _cue_seconds(self, cue: Cue) -> float:
+        """From the start of a line to the start of the next."""
         gap = cue.gap / (self.tempo if cue.scaled else 1.0)
-        self.due = at + max(gap, self.speech_seconds(cue.text) + cue.pause)
+        return max(gap, self.speech_seconds(cue.text) + cue.pause)
+
+    def _seconds_left(self, now: float) -> float:
+        """How long the rest of the workout takes if nobody says anything more."""
+        later = (c for step in self.steps[self.step_index + 1 :] for c in step.cues)
+        upcoming = [*self.step.cues[self.cue_index :], *later]
+        waiting = 0.0 if self.paused_at is not None else max(0.0, self.due - now)
+        return waiting + sum(self._cue_seconds(cue) for cue in upcoming)
 
     def _finish_step(self, at: float, completed: bool = True) -> None:
         step = self.step
@@ -441,8 +452,10 @@ class Session:
     def status_text(self, now: float) -> str:
         """Where we are and what is left: in this set, this exercise and the workout."""
         step = self.step
+        to_go = _to_go(self._seconds_left(now))
         if step.exercise_index is None:
-            return f"We are starting {self.routine.name}: {len(self.exercise_names)} exercises."
+            exercises = len(self.exercise_names)
+            return f"We are starting {self.routine.name}: {exercises} exercises. {to_go}"
         exercise = self.exercise_names[step.exercise_index]
         where = exercise.name
         if step.set is not None and step.sets and step.sets > 1:
@@ -461,12 +474,12 @@ class Session:
         elif sets_left:
             parts.append(f"{sets_left} set{plural} to do.")
         left = len(self.exercise_names) - step.exercise_index - 1
-        parts.append(
-            f"{left} more exercise{'s' if left != 1 else ''} after this."
-            if left
-            else "This is the last exercise."
-        )
-        return " ".join(parts)
+        if left:
+            following = self.exercise_names[step.exercise_index + 1].name
+            parts.append(f"{left} more exercise{'s' if left != 1 else ''}, next {following}.")
+        else:
+            parts.append("This is the last exercise.")
+        return " ".join([*parts, to_go])
 
     def _left_in_set(self, now: float) -> str | None:
         """What is left of the set being done, or None when there is nothing to count."""
@@ -520,6 +533,13 @@ class Session:
     def _take(self) -> list[Event]:
         out, self._out = self._out, []
         return out
+
+
+def _to_go(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "Less than a minute to go."
+    return "About a minute to go." if minutes == 1 else f"About {minutes} minutes to go."
 
 
 def planned_events(library: Library, routine: Routine) -> list[Event]:

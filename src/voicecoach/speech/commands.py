@@ -20,7 +20,7 @@ PHRASES: dict[Command, tuple[str, ...]] = {
     Command.PAIN: ("too painful", "it hurts", "that hurts", "this hurts"),
     Command.END: ("end workout", "stop workout", "finish workout"),
     Command.HELP: ("help", "what can i say"),
-    Command.STATUS: ("how many left", "status", "what's left"),
+    Command.STATUS: ("how many left", "status", "what's left", "what's next", "how long left"),
     Command.SLOWER: ("slower", "slow down"),
     Command.FASTER: ("faster", "speed up"),
     Command.START: ("start workout", "begin workout"),
