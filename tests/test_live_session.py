@@ -26,6 +26,7 @@ from voicecoach.speech.audio import Microphone, SoundDeviceOutput
 from voicecoach.speech.commands import help_text
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Judged, Listener
+from voicecoach.speech.outputs import CHIME, chime
 from voicecoach.speech.speakers import make_speaker
 
 from session_support import mini_library
@@ -45,7 +46,7 @@ class LiveRun:
         listener = Listener(make_recognizer("pocketsphinx"), self.output, echo_cancel,
                             (self.judged.append,))  # fmt: skip
         self.coach = LiveCoach(self.session, listener, voice, self.output, Microphone,
-                               self.events.append)  # fmt: skip
+                               self.events.append, earcon=chime())  # fmt: skip
         self.thread = threading.Thread(target=self.coach.run, daemon=True)
         self.spoken_at: list[float] = []  # session seconds when the test began a phrase
 
@@ -154,6 +155,11 @@ def test_spoken_commands_drive_a_live_session(room, spoken):
     assert all(c in obeyed for c in ["pause", "resume", "next", "skip", "pain", "end"]), run.story()
     # the coach was heard in the room
     assert max(abs(chunk).max() for chunk in recorded) > 3000
+    # each command heard had its chime, and then its answer
+    played = [p.text for p in run.output.played()]
+    chimes = [i for i, text in enumerate(played) if text == CHIME]
+    assert len(chimes) == len(run.heard()), played
+    assert all(played[i + 1 : i + 2] not in ([], [CHIME]) for i in chimes), played
 
 
 @pytest.mark.parametrize("device", ["mic", "speaker"])

@@ -5,6 +5,7 @@ test_live_session), and says each phrase once: every phrase must be understood t
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,11 @@ from voicecoach.serve import (
     REST_TODAY,
     SHARP,
     Server,
-    chime,
     recognizers,
 )
 from voicecoach.settings import Settings
 from voicecoach.speech.audio import Microphone, SoundDeviceOutput
+from voicecoach.speech.outputs import chime
 from voicecoach.speech.speakers import make_speaker
 
 from audio_stack import PulseRoom, wait_for
@@ -39,20 +40,28 @@ class Serving:
     """`serve` on the room's speaker and microphone, in a thread; what it said, when it opened
     the microphone (it opens it for each thing it listens for, after it has finished speaking)."""
 
-    def __init__(self, room: PulseRoom, spoken: Callable[[str], Path], data: Path) -> None:
+    def __init__(
+        self, room: PulseRoom, spoken: Callable[[str], Path], data: Path, once: bool = False,
+        **settings: object,
+    ) -> None:  # fmt: skip
+        """`once`: as `voicecoach run` does with a microphone, not waiting for a cue."""
         self.room, self.spoken = room, spoken
-        settings = Settings(routine="quick", data_dir=data, engine="pocketsphinx")
+        config = Settings(routine="quick", data_dir=data, engine="pocketsphinx", **settings)
         self.events: list[Event] = []
         self.opened: list[float] = []
         self.output = SoundDeviceOutput()
-        self.server = Server(mini_library(), settings, self.output, VoiceCache(make_speaker()),
-                             recognizers(settings), self.events.append)  # fmt: skip
+        library = mini_library()
+        self.server = Server(library, config, self.output, VoiceCache(make_speaker()),
+                             recognizers(config), self.events.append)  # fmt: skip
         self.server.microphone = self._microphone
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        turn = partial(self.server.once, library.routines["quick"])
+        self.thread = threading.Thread(target=turn if once else self.server.run, daemon=True)
+        self.once = once
 
     def __enter__(self) -> "Serving":
         self.thread.start()
-        assert wait_for(lambda: self.server.state == "waiting", 30)
+        if not self.once:
+            assert wait_for(lambda: self.server.state == "waiting", 30)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -132,6 +141,17 @@ def test_serve_starts_checks_in_coaches_and_waits_again(serving):
     serving.answer("start workout", QUESTION)
     assert serving.said().count(QUESTION) == 2
     assert (serving.server.settings.data_dir / "history.sqlite3").exists()
+
+
+def test_run_checks_in_first_unless_the_setting_is_off(room, spoken, tmp_path):
+    """`voicecoach run` with a microphone: serve's check-in, then the workout, no cue."""
+    with Serving(room, spoken, tmp_path, once=True) as serving:
+        assert wait_for(lambda: serving.said()[:1] == [QUESTION], 30), serving.story()
+        serving.answer("dull ache", DULL)
+        assert wait_for(lambda: serving.started() == ["quick"], 10), serving.story()
+    with Serving(room, spoken, tmp_path, once=True, check_in=False) as serving:
+        assert wait_for(lambda: serving.started() == ["quick"], 30), serving.story()
+        assert QUESTION not in serving.said()
 
 
 def test_sharp_pain_offers_gentle_stretches_no_rests_and_yes_stretches(serving):

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.coach.events import Event, Hush, Say, SessionEnded, State, StateChanged
+from voicecoach.coach.events import Event, Say, SessionEnded, State, StateChanged
 from voicecoach.coach.session import Session
-from voicecoach.live import VoiceCache
+from voicecoach.live import VoiceCache, Voiceover
 from voicecoach.routines import Library
 from voicecoach.speech.audio import WavFileOutput
 from voicecoach.speech.commands import help_text
 from voicecoach.speech.listener import Judged, Listener
+from voicecoach.speech.outputs import chime
 from voicecoach.speech.recognizer import SAMPLE_RATE, Recognizer
 from voicecoach.speech.speakers import Speaker
 from voicecoach.speech.wavio import resample, write_wav
@@ -98,6 +99,7 @@ class Demo:
             library, library.routine(routine), self.voice.seconds, help_text=help_text()
         )
         self.coach_track = WavFileOutput(out_dir / "voicecoach-demo-coach.wav")
+        self.voiceover = Voiceover(self.voice, self.coach_track, chime())
         self.room = Room(self.coach_track)
         self.listener = Listener(recognizer, self.coach_track, observers=(self._ignored,))
         self.out_dir = out_dir
@@ -156,12 +158,9 @@ class Demo:
 
     def _deliver(self, events: list[Event]) -> None:
         for event in events:
+            self.voiceover.play(event)
             if isinstance(event, Say):
-                pcm, rate = self.voice.get(event.text)
-                self.coach_track.play(pcm, rate, event.text, at=event.t)
                 self._note(event.t, "coach", event.text)
-            elif isinstance(event, Hush):
-                self.coach_track.stop(at=event.t)
             elif isinstance(event, StateChanged):
                 self._schedule(event)
             elif isinstance(event, SessionEnded):

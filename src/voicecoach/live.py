@@ -6,27 +6,24 @@ The engine knows nothing of audio and the audio knows nothing of routines: this 
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from functools import partial
 
 import numpy as np
 
 from voicecoach.coach.clock import Clock, RealClock
 from voicecoach.coach.commands import Command
 from voicecoach.coach.driver import Driver, Heard
-from voicecoach.coach.events import Event, Hush, Say
+from voicecoach.coach.events import CommandHeard, Event, Hush, Say
 from voicecoach.coach.session import Session, estimate_speech_seconds
 from voicecoach.errors import UserError
 from voicecoach.history import HistoryStore
 from voicecoach.routines import Library, Routine
 from voicecoach.settings import Settings
-from voicecoach.speech.audio import (
-    AudioOutput,
-    Microphone,
-    SoundDeviceOutput,
-    check_device,
-)
-from voicecoach.speech.listener import RETRY_SECONDS, Listener, log_ignored
+from voicecoach.speech.audio import AudioOutput, Microphone
+from voicecoach.speech.listener import RETRY_SECONDS, Listener
+from voicecoach.speech.outputs import CHIME, CHIME_RATE, chime
 from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.speakers import Speaker, make_speaker
+from voicecoach.speech.speakers import Speaker
 from voicecoach.workout import build_session, logged
 
 MIC_LOST = (
@@ -75,6 +72,36 @@ class VoiceCache:
         return thread
 
 
+class Voiceover:
+    """What a session's events sound like: its lines, cut off where it hushes, and `earcon` (at
+    `CHIME_RATE`; None: none) as each spoken command is heard, before the answer."""
+
+    def __init__(
+        self, voice: VoiceCache, output: AudioOutput, earcon: np.ndarray | None = None
+    ) -> None:
+        self.voice = voice
+        self.output = output
+        self.earcon = earcon
+        self._earcon_due = False
+
+    def play(self, event: Event) -> None:
+        if isinstance(event, CommandHeard):
+            # After the Hush that follows (it would cut the earcon off), before the answer.
+            self._earcon_due = self.earcon is not None and not event.text.startswith("(")
+        elif isinstance(event, Say):
+            self._play_earcon(event.t)
+            pcm, rate = self.voice.get(event.text)
+            self.output.play(pcm, rate, event.text, at=event.t)
+        elif isinstance(event, Hush):
+            self.output.stop(at=event.t)
+            self._play_earcon(event.t)
+
+    def _play_earcon(self, at: float) -> None:
+        if self._earcon_due and self.earcon is not None:
+            self.output.play(self.earcon, CHIME_RATE, CHIME, at=at)
+        self._earcon_due = False
+
+
 class LiveCoach:
     def __init__(
         self,
@@ -85,6 +112,7 @@ class LiveCoach:
         open_microphone: Callable[[], Microphone],
         on_event: Callable[[Event], None] = lambda event: None,
         clock: Clock | None = None,
+        earcon: np.ndarray | None = None,
     ) -> None:
         self.session = session
         self.listener = listener
@@ -95,6 +123,7 @@ class LiveCoach:
         self.driver = Driver(session, clock or RealClock(), self._deliver)
         self._stopping = threading.Event()
         self._paused_for_device = 0
+        self.voiceover = Voiceover(voice, output, earcon)
 
     def run(self) -> None:
         self.voice.warm(cue.text for step in self.session.steps for cue in step.cues)
@@ -117,11 +146,7 @@ class LiveCoach:
         self.driver.inbox.put(Heard(Command.END, "(stopped)"))
 
     def _deliver(self, event: Event) -> None:
-        if isinstance(event, Say):
-            pcm, rate = self.voice.get(event.text)
-            self.output.play(pcm, rate, event.text, at=event.t)
-        elif isinstance(event, Hush):
-            self.output.stop(at=event.t)
+        self.voiceover.play(event)
         self.on_event(event)
 
     def _listen(self) -> None:
@@ -164,27 +189,6 @@ class LiveCoach:
             self.driver.inbox.put(Heard(Command.RESUME, "(device back)", announce=line))
 
 
-def run_live(
-    library: Library,
-    routine: Routine,
-    settings: Settings,
-    history: HistoryStore,
-    show: Callable[[Event], None],
-) -> None:
-    """`voicecoach run` with a microphone and a speaker."""
-    from voicecoach.speech.engines import make_recognizer
-
-    check_device(settings.input_device, "input")  # fail at once, naming the devices there are
-    recognizer = make_recognizer(
-        settings.engine, settings.vosk_model, second_opinion=settings.second_opinion
-    )
-    print(f"voicecoach: listening with {recognizer.name}", file=sys.stderr)
-    voice = VoiceCache(make_speaker(settings.voice, settings.rate, settings.volume))
-    with SoundDeviceOutput(settings.output_device) as output:
-        listener = Listener(recognizer, output, settings.echo_cancel, (log_ignored,))
-        coach_live(library, routine, settings, history, show, voice, output, listener)
-
-
 def coach_live(
     library: Library,
     routine: Routine,
@@ -199,8 +203,8 @@ def coach_live(
     """One logged session with these devices; `started` gets the coach (to stop it)."""
     session = build_session(library, routine, settings, history, voice.seconds)
     with logged(history, session, show) as on_event:
-        coach = LiveCoach(
-            session, listener, voice, output, lambda: Microphone(settings.input_device), on_event
-        )  # fmt: skip
+        earcon = chime(volume=settings.volume) if settings.chime else None
+        microphone = partial(Microphone, settings.input_device)
+        coach = LiveCoach(session, listener, voice, output, microphone, on_event, earcon=earcon)
         started(coach)
         coach.run()

@@ -1,27 +1,30 @@
 """`voicecoach serve`: wait for "start workout", check in, coach the session, wait again.
 
 Room-speaker mode for a Raspberry Pi nobody touches. While waiting it listens only for its cues
-and says nothing; a chime tells that it heard one.
+and says nothing; a chime tells that it heard one. `voicecoach run` with a microphone is one
+turn of it: the check-in, then the workout (`run_live`).
 """
 
+import sys
 import threading
 import time
 from collections.abc import Callable
 from contextlib import closing
 from functools import partial
 
-import numpy as np
-
 from voicecoach.coach.events import Event, Say
+from voicecoach.history import HistoryStore
 from voicecoach.live import VoiceCache, coach_live
 from voicecoach.routines import Library, Routine
 from voicecoach.settings import Settings
 from voicecoach.speech import commands
-from voicecoach.speech.audio import AudioOutput, Microphone
+from voicecoach.speech.audio import AudioOutput, Microphone, SoundDeviceOutput, check_device
 from voicecoach.speech.commands import PhraseTable
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener, log_ignored
+from voicecoach.speech.outputs import CHIME, CHIME_RATE, chime
 from voicecoach.speech.recognizer import Recognizer
+from voicecoach.speech.speakers import make_speaker
 from voicecoach.workout import open_history
 
 GENTLE = "gentle-stretches"
@@ -35,16 +38,6 @@ SHARP = (
 REST_TODAY = "All right. Rest today, and if the pain does not ease, see a doctor."
 DULL = "A dull ache is fine to work with. We will go gently: tell me if anything hurts."
 NO_PAIN = "Good. Let's begin."
-
-
-def chime(rate: int = 22_050, volume: float = 1.0) -> np.ndarray:
-    """Two short rising tones: 'I heard you'."""
-    tones = []
-    for frequency in (880.0, 1320.0):
-        t = np.arange(int(rate * 0.09)) / rate
-        envelope = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.01)  # 10 ms fades, no clicks
-        tones.append(np.sin(2 * np.pi * frequency * t) * envelope)
-    return (np.concatenate(tones) * 0.4 * volume * 32767).astype(np.int16)
 
 
 class Server:
@@ -84,15 +77,19 @@ class Server:
                 self.say(self.list_text())
                 continue
             routine_id = cue.partition(":")[2] or self.settings.routine
-            routine = self.check_in(self.library.routine(routine_id))
-            if routine is not None and not self._stopping.is_set():
-                self.state = "session"
-                self.run_session(routine)
+            self.once(self.library.routine(routine_id))
 
     def stop(self) -> None:
         self._stopping.set()
         if self._coach is not None:
             self._coach.stop()
+
+    def once(self, routine: Routine, history: HistoryStore | None = None) -> None:
+        """The check-in (unless the setting is off), then the workout it leads to, if any."""
+        chosen = self.check_in(routine) if self.settings.check_in else routine
+        if chosen is not None and not self._stopping.is_set():
+            self.state = "session"
+            self.run_session(chosen, history)
 
     def check_in(self, routine: Routine) -> Routine | None:
         self.state = "check-in"
@@ -124,13 +121,15 @@ class Server:
                 return answer
         return None
 
-    def run_session(self, routine: Routine) -> None:
-        with open_history(self.settings) as history:
-            coach_live(
-                self.library, routine, self.settings, history, self.on_event,
-                self.voice, self.output, self._listening_for(commands.SESSION),
-                started=self._started,
-            )  # fmt: skip
+    def run_session(self, routine: Routine, history: HistoryStore | None = None) -> None:
+        if history is None:
+            with open_history(self.settings) as history:
+                return self.run_session(routine, history)
+        coach_live(
+            self.library, routine, self.settings, history, self.on_event,
+            self.voice, self.output, self._listening_for(commands.SESSION),
+            started=self._started,
+        )  # fmt: skip
         self._coach = None
 
     def _started(self, coach: object) -> None:
@@ -148,7 +147,7 @@ class Server:
 
     def ding(self) -> None:
         if self.settings.chime:
-            self.output.play(chime(volume=self.settings.volume), 22_050, "(chime)")
+            self.output.play(chime(volume=self.settings.volume), CHIME_RATE, CHIME)
             self.output.wait(timeout=5)
 
     def hear(self, table: PhraseTable, timeout: float | None) -> str | None:
@@ -180,3 +179,19 @@ def recognizers(settings: Settings) -> Callable[[PhraseTable], Recognizer]:
         return built[table.name]
 
     return recognizer_for
+
+
+def run_live(
+    library: Library,
+    routine: Routine,
+    settings: Settings,
+    history: HistoryStore,
+    show: Callable[[Event], None],
+) -> None:
+    """`voicecoach run` with a microphone and a speaker."""
+    check_device(settings.input_device, "input")  # fail at once, naming the devices there are
+    recognizer_for = recognizers(settings)
+    print(f"voicecoach: listening with {recognizer_for(commands.SESSION).name}", file=sys.stderr)
+    voice = VoiceCache(make_speaker(settings.voice, settings.rate, settings.volume))
+    with SoundDeviceOutput(settings.output_device) as output:
+        Server(library, settings, output, voice, recognizer_for, show).once(routine, history)

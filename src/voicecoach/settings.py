@@ -108,7 +108,10 @@ class Settings(BaseModel):
     data_dir: OptionalPath = Field(
         None, description="folder for the workout history (empty: ~/.local/share/voicecoach)"
     )
-    chime: bool = Field(True, description="play a short chime when a voice command is heard")
+    chime: bool = Field(True, description="a short chime as each spoken command is heard")
+    check_in: bool = Field(
+        True, description="ask how the back feels before a spoken workout (run and serve)"
+    )
 
 
 FIELDS = tuple(Settings.model_fields)

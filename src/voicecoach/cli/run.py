@@ -106,7 +106,7 @@ def run_session(args: argparse.Namespace) -> int:
                 reader.start()
                 driver.run()
         else:
-            from voicecoach.live import run_live  # audio stack only when it is needed
+            from voicecoach.serve import run_live  # audio stack only when it is needed
 
             run_live(library, routine, settings, history, show)
     return 0

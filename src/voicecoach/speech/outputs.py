@@ -30,6 +30,20 @@ from voicecoach.speech.devices import (
 from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.wavio import resample, write_wav
 
+CHIME = "(chime)"  # its text in what an output played
+CHIME_RATE = 22_050
+
+
+def chime(rate: int = CHIME_RATE, volume: float = 1.0) -> np.ndarray:
+    """Two short rising tones: 'I heard you'."""
+    tones = []
+    for frequency in (880.0, 1320.0):
+        t = np.arange(int(rate * 0.09)) / rate
+        envelope = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.01)  # 10 ms fades, no clicks
+        tones.append(np.sin(2 * np.pi * frequency * t) * envelope)
+    return (np.concatenate(tones) * 0.4 * volume * 32767).astype(np.int16)
+
+
 FRAME_SECONDS = 0.02
 FRAME = round(SAMPLE_RATE * FRAME_SECONDS)  # samples of a level frame at SAMPLE_RATE
 
