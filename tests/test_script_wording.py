@@ -56,7 +56,7 @@ def test_sides_named_agree_with_the_instructions(routine_id, exercise_id):
 def test_the_first_alternating_rep_names_both_limbs():
     steps = build_script(LIBRARY, LIBRARY.routines["core-four"])
     counted = [c.text for s in steps if s.kind == StepKind.SET for c in s.cues]
-    assert "Rep 1, right arm and left leg." in counted
+    assert "Number 1, right arm and left leg." in counted
     assert not any(text.endswith(", left.") for text in counted)
 
 

@@ -128,7 +128,7 @@ def set_step(
 
 
 def rep_cues(exercise: Exercise, dosage: Dosage) -> list[Cue]:
-    """The counted part of a set. With holds, a rep is said "Rep 2." so that it never sounds
+    """The counted part of a set. With holds, a rep is said "Number 2." so that it never sounds
     like the hold's countdown ("3. 2. 1.")."""
     half = dosage.tempo_seconds / 2
     if dosage.reps == 1 and dosage.hold_seconds and dosage.sides != Sides.ALTERNATE:
@@ -142,7 +142,7 @@ def rep_cues(exercise: Exercise, dosage: Dosage) -> list[Cue]:
     sides = [name for _, name in exercise.sides_in_order()] if alternate else [None]
     for rep in range(1, dosage.reps + 1):
         for side in sides:
-            label = f"Rep {rep}" if dosage.hold_seconds else f"{rep}"
+            label = f"Number {rep}" if dosage.hold_seconds else f"{rep}"
             label += f", {side}." if side else "."
             done = rep if side == sides[-1] else 0
             if dosage.hold_seconds:
