@@ -107,8 +107,10 @@ def state_is(state: State) -> Callable[[list[Event]], bool]:
 SPOKEN_WITHIN = 4.0  # seconds from beginning a phrase to the command: the phrase and a decode
 
 
-def say(room, run: LiveRun, wav: Path, command: str) -> None:
-    """Say a command into the room (twice if need be, as a person would) until it is heard."""
+def say(room, run: LiveRun, wav: Path, command: str) -> list[str]:
+    """Say a command into the room (twice if need be, as a person would) until it is heard;
+    what was obeyed meanwhile (a command misheard on the first try, then this one)."""
+    start = len(run.heard())
     for _ in range(2):
         before = run.heard().count(command)
         run.spoken_at.append(run.coach.driver.clock.now())
@@ -116,7 +118,7 @@ def say(room, run: LiveRun, wav: Path, command: str) -> None:
         if run.wait_for(
             lambda _, before=before: run.heard().count(command) > before, timeout=SPOKEN_WITHIN
         ):
-            return
+            return run.heard()[start:]
     pytest.fail(f"{command!r} was not heard; {run.story()}")
 
 
@@ -124,35 +126,35 @@ def test_spoken_commands_drive_a_live_session(room, spoken):
     with room.recording() as recorded, LiveRun("quick") as run:
         assert run.wait_for(state_is(State.HOLDING), timeout=40), run.story()
         time.sleep(1.5)  # a beat after the coach's "Hold."
-        say(room, run, spoken("pause"), "pause")
+        obeyed = [say(room, run, spoken("pause"), "pause")]
         assert run.session.state == State.PAUSED
-        say(room, run, spoken("resume"), "resume")
-        say(room, run, spoken("next"), "next")
+        obeyed.append(say(room, run, spoken("resume"), "resume"))
+        obeyed.append(say(room, run, spoken("next"), "next"))
         assert run.wait_for(lambda e: [x.completed for x in e if isinstance(x, SetDone)], 5)
         # "next" cut the plank's 20 s hold short: the set ends there, and is not counted as
         # completed (only finished work counts toward progression, test_coaching).
         done = [e for e in run.events if isinstance(e, SetDone)]
         assert [(e.exercise, e.completed) for e in done] == [("plank", False)], run.story()
         assert done[0].seconds < 20, done
-        say(room, run, spoken("skip this"), "skip")
+        obeyed.append(say(room, run, spoken("skip this"), "skip"))
         assert run.wait_for(state_is(State.HOLDING), timeout=40), run.story()  # bird dog
         time.sleep(1.5)  # a beat after the coach's "Hold."
-        say(room, run, spoken("too painful"), "pain")
+        obeyed.append(say(room, run, spoken("too painful"), "pain"))
         assert run.wait_for(lambda e: len([x for x in e if isinstance(x, RoutineStarted)]) > 1, 5)
         started = [e.routine for e in run.events if isinstance(e, RoutineStarted)]
         assert started == ["quick", "gentle-stretches"]
         assert run.wait_for(state_is(State.HOLDING), timeout=60), run.story()  # gentle stretch
         time.sleep(1.5)
-        say(room, run, spoken("end workout"), "end")
+        obeyed.append(say(room, run, spoken("end workout"), "end"))
         ended = run.wait_for(lambda e: any(isinstance(x, SessionEnded) for x in e), timeout=10)
         assert ended, run.story()
-    # The coach never obeyed its own voice: every command came while the test was speaking.
-    # A phrase of the test's taken for another command is a recognition error, which the
-    # benchmark measures on many voices: CI once obeyed an extra "help" there, where the set's
-    # length says the first "end workout" was said.
+    # Exactly what was said was obeyed, and nothing while the test was quiet (the coach never
+    # obeyed its own voice). A person whose command is misheard says it again: one misheard
+    # try is allowed in the whole run, and counted (CI once obeyed "help" for "end workout").
     assert run.heard_unprompted() == [], run.story()
-    obeyed = iter(run.heard())  # each in turn, extras allowed between them:
-    assert all(c in obeyed for c in ["pause", "resume", "next", "skip", "pain", "end"]), run.story()
+    assert run.heard() == [c for tries in obeyed for c in tries], run.story()
+    assert [tries[-1] for tries in obeyed] == ["pause", "resume", "next", "skip", "pain", "end"]
+    assert sum(len(tries) - 1 for tries in obeyed) <= 1, obeyed
     # the coach was heard in the room
     assert max(abs(chunk).max() for chunk in recorded) > 3000
     # each command heard had its chime, and then its answer
