@@ -2,7 +2,13 @@
 
 from pathlib import Path
 
-from voicecoach.history.safety import first_run_notice, pain_advice
+from voicecoach.history.safety import (
+    GENTLE_TODAY,
+    PAIN_ADVICE,
+    SUGGESTED_ROUTINE,
+    first_run_notice,
+    pain_advice,
+)
 from voicecoach.history.store import HistoryStore
 
 from test_history_support import record_session
@@ -30,3 +36,14 @@ def test_pain_advice_after_two_painful_sessions_in_a_row(tmp_path: Path) -> None
         assert advice is not None and "gentle stretches" in advice and "doctor" in advice
         record_session(store, "gentle-stretches", done=("childs-pose",))
         assert pain_advice(store) is None  # a calm session ends the streak
+
+
+def test_pain_advice_in_the_gentle_routine_says_so_rather_than_suggesting_it(
+    tmp_path: Path,
+) -> None:
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        for _ in range(2):
+            record_session(store, "r", pain=("bridge",), end="pain")
+        assert pain_advice(store, "r") == PAIN_ADVICE
+        gentle = pain_advice(store, SUGGESTED_ROUTINE)
+        assert gentle == GENTLE_TODAY and "please choose" not in gentle and "doctor" in gentle

@@ -12,11 +12,14 @@ import pytest
 
 from voicecoach import serve
 from voicecoach.coach.events import CommandHeard, Event, RoutineStarted, Say, SessionEnded
+from voicecoach.history.store import HistoryStore
 from voicecoach.live import VoiceCache
 from voicecoach.serve import (
     DULL,
+    KEEP_CHOSEN,
     NO_PAIN,
     NOT_CAUGHT,
+    OFFER_GENTLE,
     QUESTION,
     REST_TODAY,
     SHARP,
@@ -30,6 +33,7 @@ from voicecoach.speech.speakers import make_speaker
 
 from audio_stack import PulseRoom, wait_for
 from session_support import mini_library
+from test_history_support import record_session
 
 pytestmark = pytest.mark.audio
 
@@ -152,6 +156,26 @@ def test_run_checks_in_first_unless_the_setting_is_off(room, spoken, tmp_path):
     with Serving(room, spoken, tmp_path, once=True, check_in=False) as serving:
         assert wait_for(lambda: serving.started() == ["quick"], 30), serving.story()
         assert QUESTION not in serving.said()
+
+
+def test_after_two_painful_sessions_the_gentle_routine_runs_unless_declined(
+    room, spoken, tmp_path
+):
+    """The pain-safety suggestion acted on by voice: no answer runs the gentle routine; "no"
+    keeps the one asked for, with a warning."""
+    for data in (tmp_path / "silent", tmp_path / "declines"):  # each after two painful sessions
+        data.mkdir()
+        with HistoryStore(data / "history.sqlite3") as store:
+            for _ in range(2):
+                record_session(store, "quick", pain=("plank",), end="pain")
+    offer = OFFER_GENTLE.format(gentle="Gentle stretches", chosen="Quick")
+    with Serving(room, spoken, tmp_path / "silent", once=True, check_in=False) as serving:
+        assert wait_for(lambda: serving.said()[:1] == [offer], 30), serving.story()
+        assert wait_for(lambda: serving.started() == ["gentle-stretches"], 30), serving.story()
+    with Serving(room, spoken, tmp_path / "declines", once=True, check_in=False) as serving:
+        assert wait_for(lambda: serving.said()[:1] == [offer], 30), serving.story()
+        serving.answer("no", KEEP_CHOSEN.format(chosen="Quick"))
+        assert wait_for(lambda: serving.started() == ["quick"], 10), serving.story()
 
 
 def test_sharp_pain_offers_gentle_stretches_no_rests_and_yes_stretches(serving):

@@ -14,6 +14,8 @@ from functools import partial
 
 from voicecoach.coach.events import Event, Say
 from voicecoach.history import HistoryStore
+from voicecoach.history.safety import SUGGESTED_ROUTINE as GENTLE
+from voicecoach.history.safety import pain_streak
 from voicecoach.live import VoiceCache, coach_live
 from voicecoach.routines import Library, Routine
 from voicecoach.settings import Settings
@@ -27,7 +29,6 @@ from voicecoach.speech.recognizer import Recognizer
 from voicecoach.speech.speakers import make_speaker
 from voicecoach.workout import open_history
 
-GENTLE = "gentle-stretches"
 ANSWER_SECONDS = 12.0
 QUESTION = "Before we start: how does your back feel today? No pain, a dull ache, or sharp pain?"
 NOT_CAUGHT = "I did not catch that. Say start workout when you are ready."
@@ -38,6 +39,11 @@ SHARP = (
 REST_TODAY = "All right. Rest today, and if the pain does not ease, see a doctor."
 DULL = "A dull ache is fine to work with. We will go gently: tell me if anything hurts."
 NO_PAIN = "Good. Let's begin."
+OFFER_GENTLE = (
+    "Your back hurt in each of your last two workouts, so today I will take you through "
+    "{gentle} instead of {chosen}. If you would rather do {chosen}, say no."
+)
+KEEP_CHOSEN = "All right, {chosen}. Stop at once if anything hurts."
 
 
 class Server:
@@ -85,11 +91,31 @@ class Server:
             self._coach.stop()
 
     def once(self, routine: Routine, history: HistoryStore | None = None) -> None:
-        """The check-in (unless the setting is off), then the workout it leads to, if any."""
+        """The check-in (unless the setting is off), the gentle routine offered after a streak
+        of painful sessions, then the workout they lead to, if any."""
+        if history is None:
+            with open_history(self.settings) as history:
+                return self.once(routine, history)
         chosen = self.check_in(routine) if self.settings.check_in else routine
+        if chosen is not None and chosen.id != GENTLE and pain_streak(history):
+            chosen = self.offer_gentle(chosen)
         if chosen is not None and not self._stopping.is_set():
             self.state = "session"
             self.run_session(chosen, history)
+
+    def offer_gentle(self, routine: Routine) -> Routine | None:
+        """The gentle routine instead of `routine`, unless the person says no."""
+        gentle = self.library.routines[GENTLE]
+        self.state = "check-in"
+        answer = self.ask(
+            OFFER_GENTLE.format(gentle=gentle.name, chosen=routine.name), commands.YES_NO
+        )
+        if self._stopping.is_set():
+            return None
+        if answer == "no":
+            self.say(KEEP_CHOSEN.format(chosen=routine.name))
+            return routine
+        return gentle
 
     def check_in(self, routine: Routine) -> Routine | None:
         self.state = "check-in"

@@ -24,7 +24,9 @@ def build_session(
     opening: list[str] | None = None,
 ) -> Session:
     """A session with the safety lines and this session's progression said first."""
-    notices = [line for line in (first_run_notice(history), pain_advice(history)) if line]
+    notices = [
+        line for line in (first_run_notice(history), pain_advice(history, routine.id)) if line
+    ]
     progress: list[str] = []
     if settings.progression:
         routine, progress = plan_progression(library, routine, history)

@@ -20,14 +20,24 @@ PAIN_ADVICE = (
 )
 
 
+GENTLE_TODAY = (
+    "Your back has been painful in each of your last two workouts, so today is gentle "
+    "stretches only. Pain that keeps coming back deserves a proper look: see a doctor or "
+    "physiotherapist before you build up again, and rest instead if the pain is sharp."
+)
+
+
 def first_run_notice(store: HistoryStore) -> str | None:
     """The not-medical-advice notice, said only while the history holds no session."""
     return FIRST_RUN if store.session_count() == 0 else None
 
 
-def pain_advice(store: HistoryStore) -> str | None:
-    """After pain in each of the last two sessions: suggest the gentle routine and a doctor."""
-    return PAIN_ADVICE if pain_streak(store) else None
+def pain_advice(store: HistoryStore, routine_id: str | None = None) -> str | None:
+    """After pain in each of the last two sessions: suggest the gentle routine (unless it is
+    `routine_id`, the one about to start) and a doctor."""
+    if not pain_streak(store):
+        return None
+    return GENTLE_TODAY if routine_id == SUGGESTED_ROUTINE else PAIN_ADVICE
 
 
 def pain_streak(store: HistoryStore) -> bool:
