@@ -58,6 +58,8 @@ def footprint() -> str:
     lines = ["| configuration | phase | CPU (one core) | RSS | peak RSS |", "|---|---|---|---|---|"]
     for row in rows:
         cell = dict(zip(header, row, strict=True))
+        if cell["configuration"] != "default":
+            continue
         lines.append(
             f"| {cell['configuration']} | {cell['phase']} | {cell['CPU (one core)']} "
             f"| {cell['RSS']} | {cell['peak RSS']} |"
@@ -65,7 +67,24 @@ def footprint() -> str:
     return "\n".join(lines)
 
 
-BLOCKS = {"recognition": recognition, "footprint": footprint}
+def pi() -> str:
+    """The Pi 4 timing at each core ratio."""
+    report = (REPORTS / "pi.md").read_text()
+    header, *rows = table(report, "## A Pi 4's speed")
+    lines = [
+        "| R | condition | heard right | latency p50 / p95 ms | RTF |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        c = dict(zip(header, row, strict=True))
+        lines.append(
+            f"| {c['core ratio R'].split()[0]} | {c['condition']} | {c['heard right']} "
+            f"| {c['latency p50 / p95 ms']} | {c['RTF on a Pi 4']} |"
+        )
+    return "\n".join(lines)
+
+
+BLOCKS = {"recognition": recognition, "footprint": footprint, "pi": pi}
 
 
 def updated(readme: str) -> str:

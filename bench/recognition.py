@@ -109,12 +109,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _streams(quick: bool, phrases: int) -> dict[str, Stream]:
     """Render (or load from cache) every clip, in this process, before workers start."""
-    voices = tts.available(tts.BENCH_VOICES)
-    if quick:
-        voices = tuple(v for v in voices if v.name in tts.QUICK_VOICES)
-    texts = all_phrases()[: phrases or None]
-    commands = [(text, voice.name, tts.render(voice, text)) for voice in voices for text in texts]
-    streams = {"commands": build("commands", _shuffled(commands), seed=1)}
+    voices = _voices(quick)
+    streams = {"commands": commands_stream(quick, phrases)}
     real = negatives.real_speech_clips()
     streams["real speech"] = build(
         "real speech", real[: 3 if phrases else None], seed=2, gap=(1, 3)
@@ -134,6 +130,20 @@ def _streams(quick: bool, phrases: int) -> dict[str, Stream]:
         coach += lines[: 5 if phrases else None]
     streams["coach"] = build("coach", coach, seed=4, gap=(0.6, 1.2))  # type: ignore[arg-type]
     return streams
+
+
+def _voices(quick: bool) -> tuple[tts.Voice, ...]:
+    voices = tts.available(tts.BENCH_VOICES)
+    return tuple(v for v in voices if v.name in tts.QUICK_VOICES) if quick else voices
+
+
+def commands_stream(quick: bool, phrases: int = 0) -> Stream:
+    """Every phrase (or the first N) said by each voice, shuffled into one stream."""
+    texts = all_phrases()[: phrases or None]
+    commands = [
+        (text, voice.name, tts.render(voice, text)) for voice in _voices(quick) for text in texts
+    ]
+    return build("commands", _shuffled(commands), seed=1)
 
 
 def _shuffled(clips: list) -> list:
