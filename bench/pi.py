@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -287,14 +286,12 @@ def timing_worker(ratio: float) -> dict:
     to a Pi 4's share): accuracy, latency as live (a slow block delays the next), and RTF."""
     from bench import noise, systems
     from bench.evaluate import run as hear
-    from bench.recognition import commands_stream
+    from bench.recognition import commands_stream, under
 
     stream = commands_stream(quick=True)
     rows = {}
     for condition in (c for c in noise.CONDITIONS if c.name in CONDITIONS):
-        audio = noise.apply(condition, stream.audio, stream.speech_power,
-                            seed=zlib.crc32(condition.name.encode()))  # fmt: skip
-        score = hear(systems.factory("ps-default"), stream, audio, "commands")
+        score = hear(systems.factory("ps-default"), stream, under(condition, stream), "commands")
         rows[condition.name] = {
             "correct": score.correct, "said": score.utterances,
             "p50_ms": 1000 * float(np.percentile(score.latencies, 50)),
@@ -376,14 +373,14 @@ def timing_section(timing: dict) -> list[str]:
 
 def footprint_section(ratio: float) -> list[str]:
     """`serve`'s CPU and memory from the last bench.footprint run, its CPU scaled to a Pi 4."""
+    from bench.readme import table
+
     text = (ROOT / "docs" / "benchmarks" / "footprint.md").read_text()
-    rows = [line for line in text.splitlines() if line.startswith("|")]
-    header = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    header, *rows = table(text, "# Footprint of `voicecoach serve`")
     cpu = header.index("CPU (one core)")
     lines = ["| " + " | ".join([*header, "CPU on a Pi 4 (x R)"]) + " |",
              "|" + "---|" * (len(header) + 1)]  # fmt: skip
-    for row in rows[2:]:
-        cells = [cell.strip() for cell in row.strip("|").split("|")]
+    for cells in rows:
         pi_share = float(cells[cpu].rstrip("%")) * ratio
         lines.append("| " + " | ".join([*cells, f"{pi_share:.0f}%"]) + " |")
     return [

@@ -179,7 +179,11 @@ def measured(kind: str, condition: noise.Condition) -> bool:
 
 def noisy_audio(kind: str, condition: noise.Condition) -> np.ndarray:
     """Stream `kind` (of this worker's) under `condition`, with the same noise in every run."""
-    stream = _STREAMS[kind]
+    return under(condition, _STREAMS[kind])
+
+
+def under(condition: noise.Condition, stream: Stream) -> np.ndarray:
+    """`stream` under `condition`, with the same noise in every run."""
     seed = zlib.crc32(condition.name.encode())
     return noise.apply(condition, stream.audio, stream.speech_power, seed=seed)
 

@@ -14,7 +14,6 @@ audio, and writes docs/benchmarks/soak.md.
 import argparse
 import os
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 
 from bench import noise
 from bench.procfs import memory_mb
-from bench.recognition import _conditions, commands_stream
+from bench.recognition import _conditions, commands_stream, under
 from voicecoach.settings import Settings
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener
@@ -56,11 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 def busy_parts() -> list[np.ndarray]:
     """The quick benchmark's commands under the report half's music and talk, 10 dB."""
     stream = commands_stream(quick=True)
-    parts = []
-    for condition in _conditions(False, ["music 10 dB", "babble 10 dB"]):
-        seed = zlib.crc32(condition.name.encode())
-        parts.append(noise.apply(condition, stream.audio, stream.speech_power, seed=seed))
-    return parts
+    return [under(c, stream) for c in _conditions(False, ["music 10 dB", "babble 10 dB"])]
 
 
 def hour(busy: list[np.ndarray], rng: np.random.Generator) -> Iterator[np.ndarray]:

@@ -147,10 +147,7 @@ class Server:
                 return answer
         return None
 
-    def run_session(self, routine: Routine, history: HistoryStore | None = None) -> None:
-        if history is None:
-            with open_history(self.settings) as history:
-                return self.run_session(routine, history)
+    def run_session(self, routine: Routine, history: HistoryStore) -> None:
         coach_live(
             self.library, routine, self.settings, history, self.on_event,
             self.voice, self.output, self._listening_for(commands.SESSION),
