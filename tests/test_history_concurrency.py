@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.history import db
 from voicecoach.history.db import open_for_writing
 from voicecoach.history.schema import SCHEMA_VERSION, migrate
 
@@ -39,6 +40,35 @@ def test_a_migration_another_process_finished_meanwhile_is_not_done_twice(
     assert second.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     second.close()
     first.close()
+
+
+def test_a_file_set_up_while_it_is_inspected_is_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other race, made certain: B reads version 0 from a file A has just made, then A
+    commits its tables before B looks for tables. B must not call the file foreign."""
+    path = tmp_path / "history.sqlite3"
+    with closing(sqlite3.connect(path, isolation_level=None)) as a:
+        a.execute("PRAGMA journal_mode = WAL")  # A's state just before it migrates
+    a = sqlite3.connect(path, isolation_level=None)
+    read_only = db._read_only
+
+    def racing(target: Path) -> sqlite3.Connection:
+        conn = read_only(target)
+
+        def between(statement: str) -> None:
+            if "sqlite_master" in statement and a.execute("PRAGMA user_version").fetchone()[0] == 0:
+                migrate(a, 0)
+
+        conn.set_trace_callback(between)
+        return conn
+
+    monkeypatch.setattr(db, "_read_only", racing)
+    second = open_for_writing(path)  # B
+    assert second.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert a.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)  # A did set it up
+    second.close()
+    a.close()
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -106,6 +106,9 @@ def _inspect(path: Path) -> int:
     """The schema version of an existing file, checked through a read-only connection."""
     conn = _read_only(path)
     try:
+        # One read transaction: another VoiceCoach may set up a new file between two reads, and
+        # "version 0" then "tables" would call our own database foreign.
+        conn.execute("BEGIN")
         version = _check(conn)
         if version == 0 and _has_tables(conn):
             raise Unusable("it is not a VoiceCoach history database")
