@@ -14,7 +14,7 @@ import pytest
 from voicecoach.speech.audio import Microphone, SoundDeviceOutput
 from voicecoach.speech.echo_cancel import EchoCanceller, available
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.outputs import SilentOutput
+from voicecoach.speech.outputs import PlayedAudio, SilentOutput
 from voicecoach.speech.recognizer import SAMPLE_RATE
 from voicecoach.speech.speakers import make_speaker
 from voicecoach.speech.wavio import read_wav
@@ -87,6 +87,27 @@ def test_the_coachs_voice_is_cancelled_once_its_delay_is_found(coach, delay):
     cleaned = cancel(canceller, mic)
     # The delay from the record to the echo, to the sample (the reverberation's first tap).
     assert canceller.delay == round(delay * SAMPLE_RATE)
+    second = slice(round(8.0 * SAMPLE_RATE), round(12.0 * SAMPLE_RATE))
+    assert level_db(mic[second]) - level_db(cleaned[second]) > 30
+
+
+def test_each_stream_is_lined_up_with_its_own_echo():
+    """A new output stream starts at a delay of its own, under load far from the last one (CI:
+    50 ms to 0.8 s apart): each line here is its own stream, their echoes 0.18 s apart."""
+    voice = make_speaker()
+    streams = [SilentOutput(), SilentOutput()]
+    for output, (at, text) in zip(streams, LINES, strict=True):
+        output.play(*voice.render(text), text, at=at)
+
+    def played(start: float, samples: int) -> PlayedAudio:
+        first, second = (output.played_audio(start, samples) for output in streams)
+        timelines = np.where(second.timelines > 0, 2, first.timelines)
+        return PlayedAudio(first.samples + second.samples, timelines)
+
+    mic = room(streams[0], 14.0, 0.12) + room(streams[1], 14.0, 0.30)
+    canceller = EchoCanceller(played)
+    cleaned = cancel(canceller, mic)
+    assert canceller.delays == {1: round(0.12 * SAMPLE_RATE), 2: round(0.30 * SAMPLE_RATE)}
     second = slice(round(8.0 * SAMPLE_RATE), round(12.0 * SAMPLE_RATE))
     assert level_db(mic[second]) - level_db(cleaned[second]) > 30
 

@@ -29,8 +29,9 @@ FRAME = SAMPLE_RATE // 100  # the canceller works in 10 ms frames
 WINDOW = round(0.75 * SAMPLE_RATE)  # samples of the microphone a delay is measured on
 MIN_PLAYED = round(0.4 * SAMPLE_RATE)  # ... of which the coach must fill this many
 RECHECK = SAMPLE_RATE // 2  # samples between measurements once every delay is known
-FIRST_SEARCH = round(0.4 * SAMPLE_RATE)  # samples either way, until the echo is first found ...
-TRACK_SEARCH = round(0.05 * SAMPLE_RATE)  # ... then around the last delay found
+WIDE_SEARCH = round(0.4 * SAMPLE_RATE)  # samples either way, until a timeline's echo is found ...
+TRACK_SEARCH = round(0.05 * SAMPLE_RATE)  # ... then around its last delay found
+LOST = 2  # measurements in a row that miss a known echo before it is looked for widely again
 MIN_FIT = 0.5  # normalised correlation that shows the echo (a person talking lowers it)
 LEAD = 480  # samples (30 ms) the reference goes in ahead of its echo: AEC3 needs it first
 
@@ -43,7 +44,8 @@ class EchoCanceller:
 
         self.played = played  # (start, samples) -> what the output played then, at 16 kHz
         self.delays: dict[int, int] = {}  # timeline -> samples from the record to the echo
-        self.delay: int | None = None  # the last one found: a new timeline starts near it
+        self.delay: int | None = None  # the last one found: a new timeline is looked for near it
+        self._misses: dict[int, int] = {}  # timeline -> measurements in a row that missed it
         self._module = AudioProcessingModule(echo_cancellation=True, high_pass_filter=True)
         self._rest = np.zeros(0, np.int16)  # the part of a block short of a whole frame
         self._heard: deque[np.ndarray] = deque()  # the last WINDOW samples, as they came
@@ -110,19 +112,22 @@ class EchoCanceller:
     def _window_timelines(self) -> np.ndarray:
         """The timelines the coach played on that may echo in the last WINDOW samples heard."""
         centre = self.delay or 0
-        search = TRACK_SEARCH if self.delay is not None else FIRST_SEARCH
+        search = TRACK_SEARCH if self.delay is not None else WIDE_SEARCH
         start = self._heard_end - WINDOW / SAMPLE_RATE - (centre + search) / SAMPLE_RATE
         near = self.played(start, WINDOW + 2 * search).timelines
         return np.unique(near[near > 0])
 
     def _measure(self, timeline: int) -> None:
         """Find the delay from the record of `timeline` to its echo in the last WINDOW samples
-        heard."""
+        heard. Each output stream has its own delay, tens of milliseconds apart and more
+        under load (CI found 1.5 s streams 50 ms to 0.8 s apart), so a new timeline, and one
+        whose echo was missed LOST times in a row, is looked for widely."""
         heard = np.concatenate(self._heard)[-WINDOW:].astype(np.float64)
         if len(heard) < WINDOW:
             return
         centre = self.delays.get(timeline, self.delay or 0)
-        search = FIRST_SEARCH if self.delay is None else TRACK_SEARCH
+        tracked = timeline in self.delays and self._misses.get(timeline, 0) < LOST
+        search = TRACK_SEARCH if tracked else WIDE_SEARCH
         first, last = centre - search, centre + search  # delays tried
         start = self._heard_end - WINDOW / SAMPLE_RATE
         played = self.played(start - last / SAMPLE_RATE, WINDOW + last - first)
@@ -131,10 +136,15 @@ class EchoCanceller:
             return  # the coach was mostly silent: nothing to measure on
         fit = _correlation(heard, reference)  # fit[j]: heard against reference[j : j + WINDOW]
         best = int(np.argmax(np.abs(fit)))  # a sound card may turn the signal over
-        if abs(fit[best]) >= MIN_FIT:
-            self.delays[timeline] = self.delay = last - best
-            for old in sorted(self.delays)[:-20]:
-                del self.delays[old]
+        if abs(fit[best]) < MIN_FIT:
+            if timeline in self.delays:
+                self._misses[timeline] = self._misses.get(timeline, 0) + 1
+            return
+        self.delays[timeline] = self.delay = last - best
+        self._misses[timeline] = 0
+        for old in sorted(self.delays)[:-20]:
+            del self.delays[old]
+            self._misses.pop(old, None)
 
 
 def _correlation(heard: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -78,7 +78,7 @@ class PlayedAudio(NamedTuple):
 
     A timeline is audio that went to the device without a break (one stream, no underrun): its
     samples keep their places against each other to the sample, while a new timeline may be
-    placed a few milliseconds off.
+    placed milliseconds off, or under load most of a second.
     """
 
     samples: np.ndarray  # int16
