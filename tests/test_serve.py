@@ -158,9 +158,7 @@ def test_run_checks_in_first_unless_the_setting_is_off(room, spoken, tmp_path):
         assert QUESTION not in serving.said()
 
 
-def test_after_two_painful_sessions_the_gentle_routine_runs_unless_declined(
-    room, spoken, tmp_path
-):
+def test_after_two_painful_sessions_the_gentle_routine_runs_unless_declined(room, spoken, tmp_path):
     """The pain-safety suggestion acted on by voice: no answer runs the gentle routine; "no"
     keeps the one asked for, with a warning."""
     for data in (tmp_path / "silent", tmp_path / "declines"):  # each after two painful sessions
