@@ -18,11 +18,12 @@ import numpy as np
 from bench.evaluate import Score, score_commands
 from bench.streams import Placed, Stream
 from bench.tts import BENCH_VOICES, COACH_VOICES, Voice, available, render
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.outputs import SilentOutput
 from voicecoach.routines import load_library
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener
-from voicecoach.speech.outputs import SilentOutput
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
+from voicecoach.speech.recognizer import CommandEvent
 
 PHRASES = ("pause", "too painful", "next", "skip this", "resume", "repeat", "it hurts", "hold on")
 ECHO_DELAY = 0.05  # seconds the echo comes after the output's record of it

@@ -9,11 +9,11 @@ import numpy as np
 
 from bench.procfs import memory_mb, reset_peak
 from bench.streams import RATE, Placed, Stream
+from voicecoach.audio.outputs import SilentOutput
 from voicecoach.speech.commands import command_for
 from voicecoach.speech.listener import Judged, Listener
-from voicecoach.speech.outputs import SilentOutput
+from voicecoach.speech.moonshine.second_opinion import unsure
 from voicecoach.speech.recognizer import CommandEvent, Recognizer
-from voicecoach.speech.second_opinion import unsure
 
 BLOCK = 480  # samples per feed: 30 ms, a typical microphone block
 SLACK = 0.3  # seconds an event may stick out of its utterance and still belong to it

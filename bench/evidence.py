@@ -26,11 +26,11 @@ from bench import noise
 from bench.evaluate import BLOCK, belongs_to
 from bench.recognition import _STREAMS, _streams, job_pool, measured, noisy_audio
 from bench.streams import Placed
+from voicecoach.audio import SAMPLE_RATE
 from voicecoach.speech.commands import SESSION, command_for
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, Weighed
-from voicecoach.speech.verdict import Model, Proposal
+from voicecoach.speech.moonshine.second_opinion import SecondOpinion, SecondOpinionOptions, Weighed
+from voicecoach.speech.moonshine.verdict import Model, Proposal
 
 
 def _row(weighed: Weighed) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from sklearn.linear_model import LogisticRegression
 
 from bench.evidence import _print_replay, proposal, replay
 from voicecoach.speech.commands import SESSION, command_for
-from voicecoach.speech.second_opinion import SecondOpinionOptions, with_decoys
-from voicecoach.speech.verdict import WEIGHTS, Model, candidates
+from voicecoach.speech.moonshine.second_opinion import SecondOpinionOptions, with_decoys
+from voicecoach.speech.moonshine.verdict import WEIGHTS, Model, candidates
 
 FOLDS = 5
 

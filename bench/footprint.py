@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench.procfs import memory_mb  # noqa: E402
-from voicecoach.speech.speakers import make_speaker  # noqa: E402
-from voicecoach.speech.wavio import write_wav  # noqa: E402
+from voicecoach.audio.wavio import write_wav  # noqa: E402
+from voicecoach.voices.speakers import make_speaker  # noqa: E402
 
 from audio_stack import PulseRoom  # noqa: E402  (the tests' room, reused as-is)
 

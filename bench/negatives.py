@@ -11,7 +11,7 @@ import soxr
 import yaml
 
 from bench.tts import Voice, render
-from voicecoach.speech.wavio import read_wav
+from voicecoach.audio.wavio import read_wav
 
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 # alsa-utils' channel-test recordings: a person saying "Front left", "Rear center", "Noise"...

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.signal import fftconvolve
 
 from bench import room
-from voicecoach.speech.noise_floor import coloured_noise
+from voicecoach.speech.pocketsphinx.noise_floor import coloured_noise
 
 RATE = 16_000
 FLOOR_SNR_DB = 50.0  # every condition has at least a microphone's self-noise: never digital zero

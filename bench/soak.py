@@ -22,10 +22,10 @@ import numpy as np
 from bench import noise
 from bench.procfs import memory_mb
 from bench.recognition import _conditions, commands_stream, under
+from voicecoach.audio.outputs import SilentOutput
 from voicecoach.settings import Settings
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener
-from voicecoach.speech.outputs import SilentOutput
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "soak.md"
 RATE = 16_000

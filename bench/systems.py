@@ -4,7 +4,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
-from voicecoach.speech.pocketsphinx_engine import (
+from voicecoach.speech.pocketsphinx.engine import (
     DECODER_ALONE,
     PocketSphinxOptions,
     PocketSphinxRecognizer,
@@ -56,7 +56,7 @@ def factory(name: str) -> Callable[[], Recognizer]:
 
 def vosk_available() -> bool:
     try:
-        from voicecoach.speech.vosk_model import find_model
+        from voicecoach.speech.vosk.model import find_model
 
         return find_model(None) is not None
     except Exception:  # a broken model configuration must not stop the benchmark

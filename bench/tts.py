@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.speech.wavio import read_wav, write_wav
+from voicecoach.audio.wavio import read_wav, write_wav
 
 CACHE = Path(__file__).parent / ".cache" / "tts"
 

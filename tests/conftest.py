@@ -16,7 +16,7 @@ def fresh_decoders() -> None:
     """Each test hears with new PocketSphinx decoders. A process shares them (`_SHARED`), and
     they adapt to what they hear, so shared ones would make a test's result depend on the tests
     that ran before it. (Building a pair costs about 0.6 s, only in tests that hear.)"""
-    engine = sys.modules.get("voicecoach.speech.pocketsphinx_engine")
+    engine = sys.modules.get("voicecoach.speech.pocketsphinx.engine")
     if engine is not None:
         engine._SHARED.clear()
 
@@ -25,7 +25,7 @@ def fresh_decoders() -> None:
 def pulse_room() -> Iterator[PulseRoom]:
     if reason := pulseaudio_missing():
         pytest.skip(reason)
-    from voicecoach.speech.devices import refresh_devices
+    from voicecoach.audio.devices import refresh_devices
 
     room = PulseRoom()
     with pytest.MonkeyPatch.context() as patch:

@@ -7,19 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.devices import DeviceLost, check_device
+from voicecoach.audio.microphone import Microphone
+from voicecoach.audio.outputs import SilentOutput, SoundDeviceOutput, WavFileOutput
+from voicecoach.audio.wavio import read_wav, write_wav
 from voicecoach.cli import main
 from voicecoach.errors import UserError
-from voicecoach.speech.audio import (
-    DeviceLost,
-    Microphone,
-    SilentOutput,
-    SoundDeviceOutput,
-    WavFileOutput,
-    check_device,
-)
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.speakers import make_speaker
-from voicecoach.speech.wavio import read_wav, write_wav
+from voicecoach.voices.speakers import make_speaker
 
 from audio_stack import PulseRoom, loud_span, rms
 
@@ -118,7 +113,7 @@ def read_wav_pcm(pcm: np.ndarray, rate: int) -> np.ndarray:
     """The rendered line at 16 kHz, as the recording has it."""
     import soxr
 
-    from voicecoach.speech.wavio import to_int16
+    from voicecoach.audio.wavio import to_int16
 
     return to_int16(soxr.resample(pcm.astype(np.float32) / 32768, rate, SAMPLE_RATE))
 

@@ -12,8 +12,8 @@ from bench import evidence, fit, negatives, noise, recognition, report, systems,
 from bench.evaluate import run
 from bench.streams import build
 from voicecoach.speech.commands import command_for
-from voicecoach.speech.second_opinion import SecondOpinionOptions
-from voicecoach.speech.verdict import Model
+from voicecoach.speech.moonshine.second_opinion import SecondOpinionOptions
+from voicecoach.speech.moonshine.verdict import Model
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 

@@ -18,10 +18,9 @@ import numpy as np
 import pytest
 import soxr
 
-from voicecoach.speech import wavio
-from voicecoach.speech.outputs import SilentOutput
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.wavio import read_wav, wav_blocks, write_wav
+from voicecoach.audio import SAMPLE_RATE, wavio
+from voicecoach.audio.outputs import SilentOutput
+from voicecoach.audio.wavio import read_wav, wav_blocks, write_wav
 
 REPO = Path(__file__).resolve().parents[1]
 PEAK_RSS = (

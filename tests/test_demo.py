@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach.audio.wavio import read_wav
 from voicecoach.cli import main
-from voicecoach.speech.wavio import read_wav
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng"),
@@ -43,3 +43,33 @@ def test_demo_writes_the_room_and_a_transcript_the_coach_acted_on(tmp_path: Path
         until_next = list(itertools.takewhile(lambda line: line not in meant, after))
         assert any("heard:" in line for line in until_next), f"{phrase!r} never answered"
         assert sum("(again)" in line for line in until_next) <= 2
+
+
+def test_demo_takes_the_settings_but_not_the_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo is set up from the config file, environment and options like `run`. Only the
+    setting-up is checked here (the run itself is the test above): Demo.run is replaced by one
+    that keeps the demo and writes an empty transcript."""
+    from voicecoach import demo
+    from voicecoach.speech.echo.cancel import EchoCanceller
+
+    built: list[demo.Demo] = []
+
+    def keep(self: demo.Demo, limit_seconds: float = 480) -> Path:
+        built.append(self)
+        (tmp_path / "voicecoach-demo.txt").write_text("")
+        return tmp_path / "voicecoach-demo.wav"
+
+    monkeypatch.setattr(demo.Demo, "run", keep)
+    monkeypatch.setenv("VOICECOACH_CHIME", "false")
+    monkeypatch.setenv("VOICECOACH_DATA_DIR", str(tmp_path / "data"))
+    args = ["demo", "--out", str(tmp_path), "--tempo", "2", "--no-second-opinion", "--echo-cancel"]
+    assert main(args) == 0
+    (made,) = built
+    assert made.session.tempo == 2.0
+    assert made.session.routine.id == "five-strengthening"  # the config's routine
+    assert made.voiceover.earcon is None
+    assert made.listener.recognizer.second_opinion is None
+    assert isinstance(getattr(made.listener.cancel_echo, "__self__", None), EchoCanceller)
+    assert not (tmp_path / "data").exists()  # no history read or written

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.wavio import read_wav
 from voicecoach.speech.denoise import Denoiser
-from voicecoach.speech.noise_floor import coloured_noise
-from voicecoach.speech.wavio import read_wav
+from voicecoach.speech.pocketsphinx.noise_floor import coloured_noise
 
 from audio_stack import power_db
 

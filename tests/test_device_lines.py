@@ -7,13 +7,14 @@ import time
 
 import pytest
 
+from voicecoach.audio.microphone import Microphone
+from voicecoach.audio.outputs import SoundDeviceOutput
 from voicecoach.coach.events import Event, Say, State
 from voicecoach.coach.session import Session
 from voicecoach.live import MIC_BACK, MIC_LOST, SPEAKER_BACK, SPEAKER_LOST, LiveCoach, VoiceCache
-from voicecoach.speech.audio import Microphone, SoundDeviceOutput
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener
-from voicecoach.speech.speakers import make_speaker
+from voicecoach.voices.speakers import make_speaker
 
 from audio_stack import wait_for
 from session_support import mini_library

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import soxr
 
-from voicecoach.speech.echo import EchoGuard, phrase_in
-from voicecoach.speech.outputs import WavFileOutput
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.speakers import make_speaker
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.outputs import WavFileOutput
+from voicecoach.speech.echo.guard import EchoGuard, phrase_in
+from voicecoach.speech.recognizer import CommandEvent
+from voicecoach.voices.speakers import make_speaker
 
 COACH_LINE = "Rest for sixty seconds. Coming up: the bird dog."
 

@@ -11,13 +11,13 @@ import threading
 import numpy as np
 import pytest
 
-from voicecoach.speech.audio import Microphone, SoundDeviceOutput
-from voicecoach.speech.echo_cancel import EchoCanceller, available
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.microphone import Microphone
+from voicecoach.audio.outputs import PlayedAudio, SilentOutput, SoundDeviceOutput
+from voicecoach.audio.wavio import read_wav
+from voicecoach.speech.echo.cancel import EchoCanceller, available
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.outputs import PlayedAudio, SilentOutput
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.speakers import make_speaker
-from voicecoach.speech.wavio import read_wav
+from voicecoach.voices.speakers import make_speaker
 
 pytestmark = pytest.mark.skipif(not available(), reason="no echo canceller (livekit) here")
 

@@ -21,12 +21,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from voicecoach.audio.wavio import read_wav
 from voicecoach.errors import UserError
 from voicecoach.routines import Library, load_library
 from voicecoach.routines.loader import check_id, load_model
 from voicecoach.routines.schema import Exercise, Routine
 from voicecoach.settings import FIELDS, load_settings
-from voicecoach.speech.wavio import read_wav
 
 ROUTINES = Path(__file__).resolve().parents[1] / "routines"
 PEAK_BYTES = 100 * 1024 * 1024  # traced by tracemalloc: Python objects and numpy arrays

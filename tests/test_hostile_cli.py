@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicecoach.speech.speakers import EspeakSpeaker
-from voicecoach.speech.wavio import read_wav
+from voicecoach.audio.wavio import read_wav
+from voicecoach.voices.speakers import EspeakSpeaker
 
 from test_history_support import write_history_db
 

@@ -15,19 +15,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.outputs import SilentOutput
+from voicecoach.audio.wavio import read_wav, write_wav
 from voicecoach.coach.session import Session
 from voicecoach.live import LiveCoach, VoiceCache
 from voicecoach.serve import Server, recognizers
 from voicecoach.settings import Settings
 from voicecoach.speech import commands
 from voicecoach.speech.commands import help_text
-from voicecoach.speech.echo_cancel import available
+from voicecoach.speech.echo.cancel import available
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Judged, Listener
-from voicecoach.speech.outputs import SilentOutput
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.speakers import make_speaker
-from voicecoach.speech.wavio import read_wav, write_wav
+from voicecoach.voices.speakers import make_speaker
 
 from session_support import mini_library
 from test_echo_cancel import coach_reading, room, with_person

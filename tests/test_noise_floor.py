@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from voicecoach.speech.noise_floor import FRAME, NoiseFloor
+from voicecoach.speech.pocketsphinx.noise_floor import FRAME, NoiseFloor
 
 from audio_stack import power_db
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.wavio import read_wav
 from voicecoach.speech.commands import SESSION
-from voicecoach.speech.phrase_scorer import PhraseScorer, _spellings, model
-from voicecoach.speech.second_opinion import DECOY, with_decoys
-from voicecoach.speech.wavio import read_wav
+from voicecoach.speech.moonshine.phrase_scorer import PhraseScorer, _spellings, model
+from voicecoach.speech.moonshine.second_opinion import DECOY, with_decoys
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 

@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.wavio import read_wav, write_wav
 from voicecoach.cli import listen
 from voicecoach.errors import UserError
 from voicecoach.speech.commands import SESSION, YES_NO, PhraseTable, all_phrases, command_for
-from voicecoach.speech.pocketsphinx_engine import (
+from voicecoach.speech.pocketsphinx.engine import (
     DECODER_ALONE,
     PocketSphinxOptions,
     PocketSphinxRecognizer,
 )
 from voicecoach.speech.recognizer import CommandEvent, recognize_stream
-from voicecoach.speech.wavio import read_wav, write_wav
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 GAP = 2.0  # seconds of silence around each phrase
@@ -197,8 +197,8 @@ def test_every_yes_or_no_answer_is_heard(tmp_path: Path) -> None:
 def test_recognisers_for_several_tables_share_one_decoder_pair(phrase_stream: tuple) -> None:
     """serve listens for four tables in turn: each table is a search in one shared decoder pair
     (a decoder costs ~27 MB), and taking the decoders over never breaks the other recogniser."""
-    from voicecoach.speech import pocketsphinx_engine
     from voicecoach.speech.commands import CHECK_IN
+    from voicecoach.speech.pocketsphinx import engine as pocketsphinx_engine
 
     session = PocketSphinxRecognizer(table=SESSION)
     before = len(pocketsphinx_engine._SHARED)
@@ -222,9 +222,9 @@ def test_recognisers_for_several_tables_share_one_decoder_pair(phrase_stream: tu
 
 def test_very_clean_speech_is_heard_better_over_a_noise_floor(tmp_path: Path) -> None:
     """PocketSphinx decodes very clean audio worse than audio with a little noise; the decoder
-    alone (second_opinion: false) hears it over a floor of pink noise (speech/noise_floor.py). A
-    high espeak-ng voice the benchmark does not use, with a microphone hiss 50 dB under the
-    speech."""
+    alone (second_opinion: false) hears it over a floor of pink noise
+    (speech/pocketsphinx/noise_floor.py). A high espeak-ng voice the benchmark does not use, with
+    a microphone hiss 50 dB under the speech."""
     voice = ("-v", "en+f4", "-p", "70", "-s", "170")
     clips = [espeak(phrase, tmp_path / f"{i}.wav", voice) for i, phrase in enumerate(all_phrases())]
     clean, spans = stream(clips, room_noise=False)

@@ -13,22 +13,22 @@ import numpy as np
 import pytest
 
 from bench.negatives import HEDGEWARS_VOICES, read_ogg
+from voicecoach.audio.wavio import read_wav
 from voicecoach.coach.commands import Command
 from voicecoach.settings import load_settings
 from voicecoach.speech.commands import SESSION, YES_NO
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.phrase_scorer import PhraseScorer
-from voicecoach.speech.pocketsphinx_engine import PocketSphinxOptions, PocketSphinxRecognizer
-from voicecoach.speech.recognizer import recognize_stream
-from voicecoach.speech.second_opinion import (
+from voicecoach.speech.moonshine.phrase_scorer import PhraseScorer
+from voicecoach.speech.moonshine.second_opinion import (
     SecondOpinion,
     SecondOpinionOptions,
     unsure,
     with_decoys,
 )
+from voicecoach.speech.moonshine.verdict import DECOY, FEATURES, Proposal, candidates
+from voicecoach.speech.pocketsphinx.engine import PocketSphinxOptions, PocketSphinxRecognizer
+from voicecoach.speech.recognizer import recognize_stream
 from voicecoach.speech.segmenter import Segment
-from voicecoach.speech.verdict import DECOY, FEATURES, Proposal, candidates
-from voicecoach.speech.wavio import read_wav
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voicecoach.audio.wavio import read_wav
 from voicecoach.speech.segmenter import Segment, Segmenter, SegmenterConfig
-from voicecoach.speech.wavio import read_wav
 
 from audio_stack import rms
 
@@ -93,7 +93,7 @@ def test_in_a_quiet_room_both_find_the_command(spoken) -> None:
 @pytest.mark.parametrize("snr_db", [10, 6])
 def test_too_painful_over_people_talking_is_heard_by_default(spoken, snr_db: float) -> None:
     """The default recogniser, second opinion and all: the pain command is not lost in talk."""
-    from voicecoach.speech.pocketsphinx_engine import PocketSphinxRecognizer
+    from voicecoach.speech.pocketsphinx.engine import PocketSphinxRecognizer
 
     pcm, start, _ = room_with_command(spoken, snr_db)
     recognizer = PocketSphinxRecognizer()

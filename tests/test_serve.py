@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from voicecoach import serve
+from voicecoach.audio.microphone import Microphone
+from voicecoach.audio.outputs import SoundDeviceOutput, chime
 from voicecoach.coach.events import CommandHeard, Event, RoutineStarted, Say, SessionEnded
 from voicecoach.history.store import HistoryStore
 from voicecoach.live import VoiceCache
@@ -27,9 +29,7 @@ from voicecoach.serve import (
     recognizers,
 )
 from voicecoach.settings import Settings
-from voicecoach.speech.audio import Microphone, SoundDeviceOutput
-from voicecoach.speech.outputs import chime
-from voicecoach.speech.speakers import make_speaker
+from voicecoach.voices.speakers import make_speaker
 
 from audio_stack import PulseRoom, wait_for
 from session_support import mini_library

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from voicecoach.errors import UserError
-from voicecoach.speech.speakers import CachedSpeaker, EspeakSpeaker, make_speaker
+from voicecoach.voices.speakers import CachedSpeaker, EspeakSpeaker, make_speaker
 
 LINE = "Lie on your back and bend your knees."
 
@@ -101,7 +101,7 @@ def test_piper_renders_the_joe_voice() -> None:
 @needs_piper
 def test_a_seeded_piper_voice_varies_the_same_way_every_run() -> None:
     """The demo's simulated person: Piper varies each rendering at random, from its seed."""
-    from voicecoach.speech.speakers import PiperSpeaker
+    from voicecoach.voices.speakers import PiperSpeaker
 
     def two_renderings(seed: int) -> list[np.ndarray]:
         speaker = PiperSpeaker(seed=seed)
@@ -141,7 +141,7 @@ def test_pyttsx3_lines_rendered_from_several_threads_are_never_empty() -> None:
     threads, each a whole line (its espeak driver is one engine per process)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from voicecoach.speech.speakers import Pyttsx3Speaker
+    from voicecoach.voices.speakers import Pyttsx3Speaker
 
     speaker = Pyttsx3Speaker()
     lines = [f"Rep {n}. Hold." for n in range(60)]
@@ -155,7 +155,7 @@ def test_an_empty_pyttsx3_render_is_tried_again_then_reported(monkeypatch) -> No
     """The empty render itself comes from a race under load that a test cannot call up at
     will, so here the first renders are replaced by empty ones; the retry and the message are
     the real code."""
-    from voicecoach.speech.speakers import Pyttsx3Speaker
+    from voicecoach.voices.speakers import Pyttsx3Speaker
 
     speaker = Pyttsx3Speaker()
     real, empty = speaker._render_once, (np.zeros(0, np.int16), 22_050)

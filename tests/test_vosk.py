@@ -9,21 +9,22 @@ from typing import Any
 import numpy as np
 import pytest
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.wavio import read_wav
 from voicecoach.coach.commands import Command
 from voicecoach.errors import UserError
 from voicecoach.speech.commands import all_phrases, command_for, normalize
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.vosk_engine import DecoderStream, VoskRecognizer, _new_decoder, load_model
-from voicecoach.speech.vosk_grammar import DECOYS, UNK, Match, build_grammar, match
-from voicecoach.speech.vosk_model import (
+from voicecoach.speech.recognizer import CommandEvent
+from voicecoach.speech.vosk.engine import DecoderStream, VoskRecognizer, _new_decoder, load_model
+from voicecoach.speech.vosk.grammar import DECOYS, UNK, Match, build_grammar, match
+from voicecoach.speech.vosk.model import (
     DYNAMIC_GRAPH,
     ENV_VAR,
     REQUIRED_FILES,
     STATIC_GRAPH,
     find_model,
 )
-from voicecoach.speech.wavio import read_wav
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 

@@ -18,8 +18,9 @@ import pytest
 
 from voicecoach.cli import model as model_cli
 from voicecoach.errors import UserError
-from voicecoach.speech import archive, vosk_model
-from voicecoach.speech.vosk_model import (
+from voicecoach.speech.vosk import archive
+from voicecoach.speech.vosk import model as vosk_model
+from voicecoach.speech.vosk.model import (
     DYNAMIC_GRAPH,
     REQUIRED_FILES,
     STATIC_GRAPH,

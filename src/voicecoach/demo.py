@@ -11,17 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.outputs import WavFileOutput, chime
+from voicecoach.audio.wavio import resample, write_wav
 from voicecoach.coach.events import Event, Say, SessionEnded, State, StateChanged
 from voicecoach.coach.session import Session
 from voicecoach.live import VoiceCache, Voiceover
 from voicecoach.routines import Library
-from voicecoach.speech.audio import WavFileOutput
+from voicecoach.settings import Settings
 from voicecoach.speech.commands import help_text
 from voicecoach.speech.listener import Judged, Listener
-from voicecoach.speech.outputs import chime
-from voicecoach.speech.recognizer import SAMPLE_RATE, Recognizer
-from voicecoach.speech.speakers import Speaker
-from voicecoach.speech.wavio import resample, write_wav
+from voicecoach.speech.recognizer import Recognizer
+from voicecoach.voices.speakers import Speaker
 
 BLOCK_SECONDS = 0.1
 USER_GAIN = 0.8  # the user is a little further from the microphone than the speaker
@@ -84,10 +85,14 @@ def _slice(track: np.ndarray, a: int, b: int) -> np.ndarray:
 
 
 class Demo:
+    """The scenario, with the user's settings (voice, tempo, recogniser, echo cancellation,
+    chime) but not their history: a demo neither reads nor logs workouts."""
+
     def __init__(
         self,
         library: Library,
         routine: str,
+        settings: Settings,
         recognizer: Recognizer,
         coach_voice: Speaker,
         user_voice: Speaker,
@@ -95,13 +100,14 @@ class Demo:
     ) -> None:
         self.voice = VoiceCache(coach_voice)
         self.user_voice = user_voice
-        self.session = Session(
-            library, library.routine(routine), self.voice.seconds, help_text=help_text()
-        )
+        self.session = Session(library, library.routine(routine), self.voice.seconds,
+                               tempo=settings.tempo, help_text=help_text())  # fmt: skip
         self.coach_track = WavFileOutput(out_dir / "voicecoach-demo-coach.wav")
-        self.voiceover = Voiceover(self.voice, self.coach_track, chime())
+        earcon = chime(volume=settings.volume) if settings.chime else None
+        self.voiceover = Voiceover(self.voice, self.coach_track, earcon)
         self.room = Room(self.coach_track)
-        self.listener = Listener(recognizer, self.coach_track, observers=(self._ignored,))
+        self.listener = Listener(recognizer, self.coach_track, settings.echo_cancel,
+                                 observers=(self._ignored,))  # fmt: skip
         self.out_dir = out_dir
         self.transcript: list[tuple[float, str, str]] = []
         self._script = list(SCENARIO)

@@ -10,6 +10,9 @@ from functools import partial
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.microphone import Microphone
+from voicecoach.audio.outputs import CHIME, CHIME_RATE, AudioOutput, chime
 from voicecoach.coach.clock import Clock, RealClock
 from voicecoach.coach.commands import Command
 from voicecoach.coach.driver import Driver, Heard
@@ -19,11 +22,8 @@ from voicecoach.errors import UserError
 from voicecoach.history import HistoryStore
 from voicecoach.routines import Library, Routine
 from voicecoach.settings import Settings
-from voicecoach.speech.audio import AudioOutput, Microphone
 from voicecoach.speech.listener import RETRY_SECONDS, Listener
-from voicecoach.speech.outputs import CHIME, CHIME_RATE, chime
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.speakers import Speaker
+from voicecoach.voices.speakers import Speaker
 from voicecoach.workout import build_session, logged
 
 MIC_LOST = (

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from contextlib import closing
 from functools import partial
 
+from voicecoach.audio.devices import check_device
+from voicecoach.audio.microphone import Microphone
+from voicecoach.audio.outputs import CHIME, CHIME_RATE, AudioOutput, SoundDeviceOutput, chime
 from voicecoach.coach.events import Event, Say
 from voicecoach.history import HistoryStore
 from voicecoach.history.safety import SUGGESTED_ROUTINE as GENTLE
@@ -20,13 +23,11 @@ from voicecoach.live import VoiceCache, coach_live
 from voicecoach.routines import Library, Routine
 from voicecoach.settings import Settings
 from voicecoach.speech import commands
-from voicecoach.speech.audio import AudioOutput, Microphone, SoundDeviceOutput, check_device
 from voicecoach.speech.commands import PhraseTable
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener, log_ignored
-from voicecoach.speech.outputs import CHIME, CHIME_RATE, chime
 from voicecoach.speech.recognizer import Recognizer
-from voicecoach.speech.speakers import make_speaker
+from voicecoach.voices.speakers import make_speaker
 from voicecoach.workout import open_history
 
 ANSWER_SECONDS = 12.0

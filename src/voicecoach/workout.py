@@ -1,4 +1,5 @@
-"""Setting up a workout the same way for `run`, `serve` and `demo`: history, progression, engine."""
+"""Setting up a workout the same way for `run` and `serve`: history, progression, engine. (`demo`
+shares the settings, not the history.)"""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

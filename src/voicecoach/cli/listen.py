@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.outputs import SilentOutput
+from voicecoach.audio.wavio import wav_blocks
 from voicecoach.cli.run import add_recognition_options, settings_from
 from voicecoach.errors import UserError
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener, log_ignored
-from voicecoach.speech.outputs import SilentOutput
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.wavio import wav_blocks
+from voicecoach.speech.recognizer import CommandEvent
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         played = None if args.played is None else _PlayedAhead(output, args.played)
         _print_all(_hear_file(listener, wav_blocks(args.wav), played), args.json)
         return 0
-    from voicecoach.speech.audio import Microphone, check_device
+    from voicecoach.audio.devices import check_device
+    from voicecoach.audio.microphone import Microphone
 
     check_device(settings.input_device, "input")  # fail at once, naming the devices there are
     heard = listener.listen(lambda: Microphone(settings.input_device), threading.Event())

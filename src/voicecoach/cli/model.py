@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from voicecoach.errors import UserError
-from voicecoach.speech.vosk_model import (
+from voicecoach.speech.vosk.model import (
     SMALL_EN_US,
     LocationStatus,
     default_dest,

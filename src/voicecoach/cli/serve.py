@@ -5,8 +5,13 @@ import signal
 import sys
 from pathlib import Path
 
-from voicecoach.cli.run import add_setting_options, json_printer, settings_from, text_printer
-from voicecoach.speech.engines import ENGINES
+from voicecoach.cli.run import (
+    add_setting_options,
+    add_voice_options,
+    json_printer,
+    settings_from,
+    text_printer,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="folder for the WAV and the transcript (default: %(default)s)",
     )
-    demo.add_argument("--routine", default="five-strengthening")
-    demo.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
+    demo.add_argument("--routine", help="default: config")
+    add_voice_options(demo)
     demo.add_argument(
         "--user-voice",
         default="piper",
@@ -38,11 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def serve_forever(args: argparse.Namespace) -> int:
+    from voicecoach.audio.devices import check_device
+    from voicecoach.audio.outputs import SoundDeviceOutput
     from voicecoach.live import VoiceCache
     from voicecoach.routines import load_library
     from voicecoach.serve import Server, recognizers
-    from voicecoach.speech.audio import SoundDeviceOutput, check_device
-    from voicecoach.speech.speakers import make_speaker
+    from voicecoach.voices.speakers import make_speaker
 
     settings = settings_from(args)
     library = load_library()
@@ -67,16 +73,21 @@ def serve_forever(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from voicecoach.demo import Demo
     from voicecoach.routines import load_library
+    from voicecoach.speech.commands import SESSION
     from voicecoach.speech.engines import make_recognizer
-    from voicecoach.speech.speakers import make_speaker
+    from voicecoach.voices.speakers import make_speaker
 
+    settings = settings_from(args)
     library = load_library()
+    recognizer = make_recognizer(settings.engine, settings.vosk_model, SESSION,
+                                 settings.second_opinion)  # fmt: skip
     demo = Demo(
         library,
-        args.routine,
-        make_recognizer(args.engine),
-        coach_voice=make_speaker(),
-        user_voice=make_speaker(args.user_voice, seed=0),  # the same demo every run
+        args.routine or settings.routine,
+        settings,
+        recognizer,
+        coach_voice=make_speaker(settings.voice, settings.rate, settings.volume),
+        user_voice=make_speaker(args.user_voice, seed=0),  # the same person every run
         out_dir=args.out,
     )
     wav = demo.run()

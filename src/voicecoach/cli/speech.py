@@ -31,9 +31,9 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_say(args: argparse.Namespace) -> int:
-    from voicecoach.speech.outputs import SoundDeviceOutput
-    from voicecoach.speech.speakers import make_speaker
-    from voicecoach.speech.wavio import write_wav
+    from voicecoach.audio.outputs import SoundDeviceOutput
+    from voicecoach.audio.wavio import write_wav
+    from voicecoach.voices.speakers import make_speaker
 
     pcm, rate = make_speaker(args.voice, args.rate, args.volume).render(args.text)
     if args.out:
@@ -52,7 +52,7 @@ def run_say(args: argparse.Namespace) -> int:
 
 
 def run_devices(args: argparse.Namespace) -> int:
-    from voicecoach.speech.devices import list_devices
+    from voicecoach.audio.devices import list_devices
 
     print(list_devices())
     return 0

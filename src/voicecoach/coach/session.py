@@ -138,7 +138,7 @@ class Session:
         self.routine = routine
         self.played.add(routine.id)  # pain never switches back to one of these: no circles
         self.steps = build_script(self.library, routine, opening)
-        self.exercise_names = [self.library.exercises[e.exercise] for e in routine.exercises]
+        self.exercises = [self.library.exercises[e.exercise] for e in routine.exercises]
         self._state = State.SPEAKING
         self._reported: tuple | None = None
         self._finished_sets: set[tuple[int | None, int | None, str | None]] = set()
@@ -242,7 +242,7 @@ class Session:
         self._abandon_set(now)
         lines = []
         if self.step.kind in (StepKind.SET, StepKind.REST, StepKind.CHANGE):
-            exercise = self.exercise_names[self.step.exercise_index or 0]
+            exercise = self.exercises[self.step.exercise_index or 0]
             lines = [f"{exercise.name}.", *exercise.instructions]
         self._enter(self.step_index, now + self._say_all(lines, now))
 
@@ -275,10 +275,7 @@ class Session:
             self._enter(self.step_index + 1, now)
             return
         self._abandon_set(now)
-        if (
-            self.exercise_names[index].id not in self.exercises_done
-            or self.step.kind == StepKind.CHANGE
-        ):
+        if self.exercises[index].id not in self.exercises_done or self.step.kind == StepKind.CHANGE:
             self._exercise_done(now, skipped=True)
         following = [
             i
@@ -343,9 +340,7 @@ class Session:
         state = self.state
         self._interrupt(now)
         step = self.step
-        exercise = (
-            None if step.exercise_index is None else self.exercise_names[step.exercise_index].id
-        )
+        exercise = None if step.exercise_index is None else self.exercises[step.exercise_index].id
         self._emit(PainReported(now, self.routine.id, exercise, step.set, state))
         self._abandon_set(now)
         self.paused_at = None
@@ -374,7 +369,7 @@ class Session:
             self._finished_sets.add((step.exercise_index, step.set, step.side))
             self.sets_completed += 1
         worked = at - self.step_started - self.step_paused
-        exercise = self.exercise_names[step.exercise_index or 0].id
+        exercise = self.exercises[step.exercise_index or 0].id
         self._emit(
             SetDone(
                 at,
@@ -390,7 +385,7 @@ class Session:
 
     def _exercise_done(self, at: float, skipped: bool) -> None:
         index = self.step.exercise_index
-        exercise = self.exercise_names[index or 0].id
+        exercise = self.exercises[index or 0].id
         (self.exercises_skipped if skipped else self.exercises_done).append(exercise)
         sets = {(s.exercise_index, s.set, s.side) for s in self.steps if s.kind == StepKind.SET}
         mine = {key for key in sets if key[0] == index}
@@ -437,7 +432,7 @@ class Session:
         step = self.step
         if step.exercise_index is None:
             return f"Now at the start of {self.routine.name}."
-        exercise = self.exercise_names[step.exercise_index]
+        exercise = self.exercises[step.exercise_index]
         name = exercise.name
         if step.kind == StepKind.SET:
             where = f", set {step.set} of {step.sets}" if step.sets and step.sets > 1 else ""
@@ -454,9 +449,9 @@ class Session:
         step = self.step
         to_go = _to_go(self._seconds_left(now))
         if step.exercise_index is None:
-            exercises = len(self.exercise_names)
+            exercises = len(self.exercises)
             return f"We are starting {self.routine.name}: {exercises} exercises. {to_go}"
-        exercise = self.exercise_names[step.exercise_index]
+        exercise = self.exercises[step.exercise_index]
         where = exercise.name
         if step.set is not None and step.sets and step.sets > 1:
             where += f", set {step.set} of {step.sets}"
@@ -473,9 +468,9 @@ class Session:
             parts.append(f"Then {sets_left} more set{plural}.")
         elif sets_left:
             parts.append(f"{sets_left} set{plural} to do.")
-        left = len(self.exercise_names) - step.exercise_index - 1
+        left = len(self.exercises) - step.exercise_index - 1
         if left:
-            following = self.exercise_names[step.exercise_index + 1].name
+            following = self.exercises[step.exercise_index + 1].name
             parts.append(f"{left} more exercise{'s' if left != 1 else ''}, next {following}.")
         else:
             parts.append("This is the last exercise.")
@@ -499,9 +494,7 @@ class Session:
 
     def _set_state(self, state: State, at: float, force: bool = False) -> None:
         step = self.step
-        exercise = (
-            None if step.exercise_index is None else self.exercise_names[step.exercise_index].id
-        )
+        exercise = None if step.exercise_index is None else self.exercises[step.exercise_index].id
         report = (state, self.routine.id, exercise, step.set, step.sets, step.side, self.step_index)
         self._state = state if state != State.PAUSED else self._state
         if report != self._reported or force:

@@ -20,20 +20,20 @@ def make_recognizer(
     """A recogniser listening for `table`'s phrases (the session commands by default).
 
     `second_opinion`: PocketSphinx has its commands checked by a general recogniser (see
-    `speech/second_opinion.py`); Vosk needs none."""
+    `speech/moonshine/second_opinion.py`); Vosk needs none."""
     if engine not in ENGINES:
         raise UserError(f"unknown speech engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine in ("auto", "vosk"):
-        from voicecoach.speech.vosk_model import find_model
+        from voicecoach.speech.vosk.model import find_model
 
         model = find_model(vosk_model)
         if model is not None:
-            from voicecoach.speech.vosk_engine import VoskRecognizer
+            from voicecoach.speech.vosk.engine import VoskRecognizer
 
             return VoskRecognizer(model, table=table)
         if engine == "vosk":
             raise UserError("no Vosk model installed (see `voicecoach model --help`)")
-    from voicecoach.speech.pocketsphinx_engine import (
+    from voicecoach.speech.pocketsphinx.engine import (
         DECODER_ALONE,
         PocketSphinxOptions,
         PocketSphinxRecognizer,

@@ -13,13 +13,14 @@ from threading import Event
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.devices import refresh_devices
+from voicecoach.audio.microphone import Microphone
+from voicecoach.audio.outputs import AudioOutput
 from voicecoach.errors import UserError
-from voicecoach.speech.devices import refresh_devices
-from voicecoach.speech.echo import EchoGuard
-from voicecoach.speech.echo_cancel import make_canceller
-from voicecoach.speech.microphone import Microphone
-from voicecoach.speech.outputs import AudioOutput
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent, Recognizer
+from voicecoach.speech.echo.cancel import make_canceller
+from voicecoach.speech.echo.guard import EchoGuard
+from voicecoach.speech.recognizer import CommandEvent, Recognizer
 
 RETRY_SECONDS = 1.0  # between attempts to reopen a lost microphone
 

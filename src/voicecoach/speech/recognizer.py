@@ -6,8 +6,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-SAMPLE_RATE = 16_000  # every recogniser takes 16 kHz mono 16-bit PCM
-
 
 @dataclass(frozen=True)
 class CommandEvent:

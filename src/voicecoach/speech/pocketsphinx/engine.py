@@ -28,14 +28,19 @@ import numpy as np
 import pocketsphinx
 from pocketsphinx import Decoder
 
+from voicecoach.audio import SAMPLE_RATE
 from voicecoach.speech.commands import SESSION, PhraseTable
 from voicecoach.speech.denoise import Denoiser
-from voicecoach.speech.grammar import command_jsgf, decoy_jsgf, decoy_words
-from voicecoach.speech.noise_floor import NoiseFloor
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.second_opinion import SecondOpinion, SecondOpinionOptions, available
+from voicecoach.speech.moonshine.second_opinion import (
+    SecondOpinion,
+    SecondOpinionOptions,
+    available,
+)
+from voicecoach.speech.moonshine.verdict import Proposal
+from voicecoach.speech.pocketsphinx.grammar import command_jsgf, decoy_jsgf, decoy_words
+from voicecoach.speech.pocketsphinx.noise_floor import NoiseFloor
+from voicecoach.speech.recognizer import CommandEvent
 from voicecoach.speech.segmenter import FRAME, Segment, Segmenter, SegmenterConfig
-from voicecoach.speech.verdict import Proposal
 
 MODEL = Path(pocketsphinx.get_model_path()) / "en-us"
 DENOISE_LEVEL = 2
@@ -61,7 +66,7 @@ class PocketSphinxOptions:
     # dither: digital silence (all zeros) derails the acoustic features.
     decoder_args: tuple[tuple[str, object], ...] = (("bestpath", False), ("dither", True))
     # A floor of pink noise this many dB under the segment's loudest frame, under what the decoder
-    # hears (not the second opinion): very clean audio decodes worse (speech/noise_floor.py).
+    # hears (not the second opinion): very clean audio decodes worse (noise_floor.py).
     # None: off. See DECODER_ALONE for where it is on.
     noise_floor_db: float | None = None
 

@@ -9,17 +9,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE
 from voicecoach.errors import UserError
 from voicecoach.speech.commands import SESSION, PhraseTable, all_phrases, normalize
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
-from voicecoach.speech.vosk_grammar import (
+from voicecoach.speech.recognizer import CommandEvent
+from voicecoach.speech.vosk.grammar import (
     DECOYS,
     DEFAULT_MIN_CONFIDENCE,
     Grammar,
     build_grammar,
     match,
 )
-from voicecoach.speech.vosk_model import is_model_dir, missing_files, supports_grammar
+from voicecoach.speech.vosk.model import is_model_dir, missing_files, supports_grammar
 
 
 class Decoder(Protocol):

@@ -11,7 +11,8 @@ import numpy as np
 import sounddevice as sd
 import soxr
 
-from voicecoach.speech.devices import (
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.devices import (
     FIRST_BLOCK_SECONDS,
     STALL_SECONDS,
     Device,
@@ -20,8 +21,7 @@ from voicecoach.speech.devices import (
     device_rate,
     open_stream,
 )
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.wavio import to_int16
+from voicecoach.audio.wavio import to_int16
 
 
 class Microphone:

@@ -26,11 +26,10 @@ from functools import cache
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE
 from voicecoach.speech.commands import PhraseTable
-from voicecoach.speech.phrase_scorer import PhraseScorer, model
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.segmenter import FRAME, Segment
-from voicecoach.speech.verdict import (
+from voicecoach.speech.moonshine.phrase_scorer import PhraseScorer, model
+from voicecoach.speech.moonshine.verdict import (
     DECOY,
     DECOY_REACH,
     REACH,
@@ -39,6 +38,7 @@ from voicecoach.speech.verdict import (
     Verdict,
     candidates,
 )
+from voicecoach.speech.segmenter import FRAME, Segment
 
 # A missed "too painful" keeps someone exercising in pain; a false one only makes the session
 # gentler. It is held to less (`lenient_threshold`), and below that the coach asks (`unsure`).

@@ -9,9 +9,9 @@ from typing import BinaryIO
 import numpy as np
 import soxr
 
+from voicecoach.audio import SAMPLE_RATE
 from voicecoach.errors import UserError
 from voicecoach.files import MissingFile, open_regular
-from voicecoach.speech.recognizer import SAMPLE_RATE
 
 MAX_CHANNELS = 32
 RATE_RANGE = (1_000, 384_000)  # Hz

@@ -22,10 +22,10 @@ from functools import cache
 
 import numpy as np
 
-from voicecoach.speech.outputs import PlayedAudio
-from voicecoach.speech.recognizer import SAMPLE_RATE
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.outputs import PlayedAudio
 
-FRAME = SAMPLE_RATE // 100  # the canceller works in 10 ms frames
+AEC_FRAME = SAMPLE_RATE // 100  # the canceller works in 10 ms frames
 WINDOW = round(0.75 * SAMPLE_RATE)  # samples of the microphone a delay is measured on
 MIN_PLAYED = round(0.4 * SAMPLE_RATE)  # ... of which the coach must fill this many
 RECHECK = SAMPLE_RATE // 2  # samples between measurements once every delay is known
@@ -61,7 +61,7 @@ class EchoCanceller:
         self._remember(block, start)
         start -= len(self._rest) / SAMPLE_RATE
         samples = np.concatenate([self._rest, block])
-        whole = len(samples) // FRAME * FRAME
+        whole = len(samples) // AEC_FRAME * AEC_FRAME
         samples, self._rest = samples[:whole], samples[whole:]
         reference = self._reference(start, whole)
         return samples if reference is None else self._cancel(samples, reference)
@@ -87,9 +87,9 @@ class EchoCanceller:
         from livekit.rtc import AudioFrame
 
         cancelled = []
-        for i in range(0, len(samples), FRAME):
-            self._module.process_reverse_stream(_frame(reference[i : i + FRAME], AudioFrame))
-            frame = _frame(samples[i : i + FRAME], AudioFrame)
+        for i in range(0, len(samples), AEC_FRAME):
+            self._module.process_reverse_stream(_frame(reference[i : i + AEC_FRAME], AudioFrame))
+            frame = _frame(samples[i : i + AEC_FRAME], AudioFrame)
             self._module.process_stream(frame)  # in place
             cancelled.append(np.frombuffer(frame.data, np.int16))
         return np.concatenate(cancelled) if cancelled else np.zeros(0, np.int16)
@@ -158,7 +158,7 @@ def _correlation(heard: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def _frame(samples: np.ndarray, audio_frame: type) -> object:
-    return audio_frame(samples.tobytes(), SAMPLE_RATE, 1, FRAME)
+    return audio_frame(samples.tobytes(), SAMPLE_RATE, 1, AEC_FRAME)
 
 
 @cache

@@ -19,16 +19,16 @@ import numpy as np
 import sounddevice as sd
 import soxr
 
-from voicecoach.errors import UserError
-from voicecoach.speech.devices import (
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.devices import (
     STALL_SECONDS,
     Device,
     DeviceLost,
     check_device,
     open_stream,
 )
-from voicecoach.speech.recognizer import SAMPLE_RATE
-from voicecoach.speech.wavio import resample, write_wav
+from voicecoach.audio.wavio import resample, write_wav
+from voicecoach.errors import UserError
 
 CHIME = "(chime)"  # its text in what an output played
 CHIME_RATE = 22_050
@@ -44,13 +44,13 @@ def chime(rate: int = CHIME_RATE, volume: float = 1.0) -> np.ndarray:
     return (np.concatenate(tones) * 0.4 * volume * 32767).astype(np.int16)
 
 
-FRAME_SECONDS = 0.02
-FRAME = round(SAMPLE_RATE * FRAME_SECONDS)  # samples of a level frame at SAMPLE_RATE
+LEVEL_SECONDS = 0.02
+LEVEL_FRAME = round(SAMPLE_RATE * LEVEL_SECONDS)  # samples of a level frame at SAMPLE_RATE
 
 
 def frame_powers(pcm: np.ndarray, rate: int) -> np.ndarray:
     """Mean power of each 20 ms frame of int16-scaled audio, full scale = 1."""
-    size = max(1, round(rate * FRAME_SECONDS))
+    size = max(1, round(rate * LEVEL_SECONDS))
     samples = np.asarray(pcm, np.float64)[: len(pcm) // size * size] / 32768
     return (samples.reshape(-1, size) ** 2).mean(axis=1)
 
@@ -135,7 +135,7 @@ class _Record:
         self._powers: list[float] = []
         self._pieces: list[int] = []
         self._piece_count = 0
-        self._keep = round(keep_seconds / FRAME_SECONDS)
+        self._keep = round(keep_seconds / LEVEL_SECONDS)
         self._audio: deque[tuple[float, np.ndarray, int]] = deque()  # (start, 16 kHz, timeline)
         self._keep_audio = keep_audio_seconds
         self._lock = threading.Lock()
@@ -150,9 +150,9 @@ class _Record:
         `first`, frames `first` on of a piece heard from `start` (a piece fed in parts)."""
         with self._lock:
             if self._times and not first:  # kept in time order: a late one must not overlap
-                start = max(start, self._times[-1] + FRAME_SECONDS)
+                start = max(start, self._times[-1] + LEVEL_SECONDS)
             frames = np.arange(first, first + len(powers))
-            self._times.extend(start + FRAME_SECONDS * frames)
+            self._times.extend(start + LEVEL_SECONDS * frames)
             self._powers.extend(powers.tolist())
             self._pieces.extend([piece] * len(powers))
             if len(self._times) > 2 * self._keep:
@@ -280,7 +280,7 @@ class SoundDeviceOutput(_Recorded):
     def __init__(
         self,
         device: Device = None,
-        block_seconds: float = FRAME_SECONDS,
+        block_seconds: float = LEVEL_SECONDS,
         stall_seconds: float = STALL_SECONDS,
         latency: float | str = "low",
         keep_open: float = 5.0,
@@ -573,10 +573,10 @@ class SilentOutput(_SessionTimeOutput):
             raise ValueError("play_on carries on an utterance played before")
         index, (_, start, end) = len(items) - 1, items[-1]
         done = round((end - start) * SAMPLE_RATE)  # samples of it so far
-        if done % FRAME:
+        if done % LEVEL_FRAME:
             raise ValueError("only the last part of an utterance may end inside a frame")
         self._record.add_levels(
-            self._piece, start, frame_powers(pcm, SAMPLE_RATE), first=done // FRAME
+            self._piece, start, frame_powers(pcm, SAMPLE_RATE), first=done // LEVEL_FRAME
         )
         self._record.add_audio(start + done / SAMPLE_RATE, np.asarray(pcm, np.int16))
         self._record.end(index, start + (done + len(pcm)) / SAMPLE_RATE)

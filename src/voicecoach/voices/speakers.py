@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from voicecoach.audio.wavio import to_int16
 from voicecoach.errors import UserError
-from voicecoach.speech.wavio import to_int16
 
 DEFAULT_ESPEAK_VOICE = "en-us"
 DEFAULT_RATE = 165  # words per minute: a calm coaching pace (espeak-ng's own default is 175)

@@ -12,12 +12,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from voicecoach.audio import SAMPLE_RATE
+from voicecoach.audio.outputs import LEVEL_FRAME, LEVEL_SECONDS, AudioOutput, Levels, frame_powers
 from voicecoach.speech.commands import normalize
-from voicecoach.speech.outputs import FRAME, FRAME_SECONDS, AudioOutput, Levels, frame_powers
-from voicecoach.speech.recognizer import SAMPLE_RATE, CommandEvent
+from voicecoach.speech.recognizer import CommandEvent
 
 QUIET = 1e-7  # frame power (full scale = 1) below which the coach counts as silent
-REVERB_DECAY = 0.5 ** (FRAME_SECONDS / 0.05)  # the predicted echo halves every 50 ms
+REVERB_DECAY = 0.5 ** (LEVEL_SECONDS / 0.05)  # the predicted echo halves every 50 ms
 REVERB_SECONDS = 0.3  # how long after a line its echo is still predicted
 LONGEST_LINE_SECONDS = 20.0  # how far back a line heard now may have started
 LEARN_AFTER = 1.0  # seconds the gain waits for the echo to show each line's lag
@@ -36,7 +37,7 @@ class EchoGate:
         self.margin = 10 ** (margin_db / 10)
         self.min_share = min_share  # of a command's frames that must stand out
         self.search_seconds = search_seconds  # how far a line may be out of step with the record
-        self._mic: deque[tuple[float, float]] = deque(maxlen=round(history_seconds / FRAME_SECONDS))
+        self._mic: deque[tuple[float, float]] = deque(maxlen=round(history_seconds / LEVEL_SECONDS))
         self._unlearned: deque[tuple[float, float]] = deque()  # frames the gain has yet to see
         self._ratios: deque[float] = deque(maxlen=500)  # mic / coach power while the coach talks
         self._lags: dict[int, float] = {}  # piece -> seconds, once the microphone heard it all
@@ -51,26 +52,26 @@ class EchoGate:
     def hear(self, block: np.ndarray, start: float) -> None:
         """Take a microphone block (any length) whose first sample was captured at `start`."""
         expected = self._rest_start + len(self._rest) / SAMPLE_RATE
-        if len(self._rest) == 0 or abs(expected - start) >= FRAME_SECONDS:
+        if len(self._rest) == 0 or abs(expected - start) >= LEVEL_SECONDS:
             # Nothing carried over, or a gap it must not straddle: the block's own time counts.
             self._rest, self._rest_start = np.zeros(0, np.int16), start
         samples = np.concatenate([self._rest, np.asarray(block, np.int16).ravel()])
-        whole = len(samples) // FRAME * FRAME
+        whole = len(samples) // LEVEL_FRAME * LEVEL_FRAME
         powers = frame_powers(samples[:whole], SAMPLE_RATE)
         start = self._rest_start
         self._rest, self._rest_start = samples[whole:], start + whole / SAMPLE_RATE
         if len(powers) == 0:
             return
-        times = start + FRAME_SECONDS * np.arange(len(powers))
+        times = start + LEVEL_SECONDS * np.arange(len(powers))
         frames = list(zip(times.tolist(), powers.tolist(), strict=True))
         self._mic.extend(frames)
         self._unlearned.extend(frames)
         # The room's gain is learned a little later, once the lines' echoes show their lags:
         # from the frames heard LEARN_AFTER before this block.
         settled = []
-        while self._unlearned and self._unlearned[0][0] < times[-1] + FRAME_SECONDS - LEARN_AFTER:
+        while self._unlearned and self._unlearned[0][0] < times[-1] + LEVEL_SECONDS - LEARN_AFTER:
             t, p = self._unlearned.popleft()
-            if t > start - LEARN_AFTER - FRAME_SECONDS / 2:  # not from before a gap
+            if t > start - LEARN_AFTER - LEVEL_SECONDS / 2:  # not from before a gap
                 settled.append((t, p))
         if not settled:
             return
@@ -99,7 +100,7 @@ class EchoGate:
         `aligned`: each piece moved by the lag its echo shows at the microphone."""
         tail = REVERB_SECONDS if reverb else 0.0
         reach = self.search_seconds if aligned else 0.0
-        played = self.levels(times[0] - tail - reach - FRAME_SECONDS, times[-1] + reach)
+        played = self.levels(times[0] - tail - reach - LEVEL_SECONDS, times[-1] + reach)
         result = np.zeros(len(times))
         if len(played.powers) == 0:
             return result
@@ -114,11 +115,11 @@ class EchoGate:
         for i, t in enumerate(times):
             ago = t - played_at  # how long before t each frame started
             if reverb:  # one frame of slack either side
-                near = (ago > -FRAME_SECONDS) & (ago < 2 * FRAME_SECONDS + tail)
+                near = (ago > -LEVEL_SECONDS) & (ago < 2 * LEVEL_SECONDS + tail)
             else:  # the frame nearest in time
-                near = (ago > -FRAME_SECONDS / 2) & (ago <= FRAME_SECONDS / 2)
+                near = (ago > -LEVEL_SECONDS / 2) & (ago <= LEVEL_SECONDS / 2)
             if near.any():
-                frames_ago = np.maximum(ago[near] / FRAME_SECONDS - 1, 0)
+                frames_ago = np.maximum(ago[near] / LEVEL_SECONDS - 1, 0)
                 decay = REVERB_DECAY**frames_ago if reverb else 1.0
                 result[i] = float((played.powers[near] * decay).max())
         return result
@@ -139,9 +140,9 @@ class EchoGate:
             return 0.0
         played = np.log10(powers + QUIET)
         best, best_fit = 0.0, 0.5  # a weaker fit than this is no evidence of a lag
-        for lag in np.arange(-self.search_seconds, self.search_seconds + 1e-9, FRAME_SECONDS / 2):
+        for lag in np.arange(-self.search_seconds, self.search_seconds + 1e-9, LEVEL_SECONDS / 2):
             index = np.clip(np.searchsorted(mic[:, 0], times + lag), 0, len(mic) - 1)
-            if np.abs(mic[index, 0] - times - lag).max() > FRAME_SECONDS:
+            if np.abs(mic[index, 0] - times - lag).max() > LEVEL_SECONDS:
                 continue  # the microphone did not hear all of it (yet)
             heard = np.log10(mic[index, 1] + QUIET)
             fit = float(np.corrcoef(played, heard)[0, 1]) if heard.std() > 0 else 0.0

@@ -9,7 +9,7 @@ over this floor. Under real noise the floor is mostly there already and little i
 
 import numpy as np
 
-from voicecoach.speech.recognizer import SAMPLE_RATE
+from voicecoach.audio import SAMPLE_RATE
 from voicecoach.speech.vad import FRAME  # the level is measured per segmenter frame (30 ms)
 
 _LOOP = 4 * SAMPLE_RATE  # samples of pink noise made once and played in a loop

@@ -9,7 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from voicecoach.errors import UserError
-from voicecoach.speech.archive import (
+from voicecoach.speech.vosk.archive import (
     Expected,
     check_file,
     disk_error,

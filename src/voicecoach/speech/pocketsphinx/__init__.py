@@ -1,0 +1,1 @@
+"""The default recogniser: PocketSphinx decoding a grammar of the command phrases."""

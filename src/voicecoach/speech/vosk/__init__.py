@@ -1,0 +1,1 @@
+"""The Vosk (Kaldi) recogniser, its grammar and its downloadable models."""

@@ -1,0 +1,1 @@
+"""The coach's voice: text to speech through espeak-ng, Piper, flite or pyttsx3."""
