@@ -17,7 +17,7 @@ SCRIPTS_DIR = Path(__file__).resolve().parents[1] / "docs" / "scripts"
 def pages() -> dict[Path, str]:
     library = load_library()
     return {
-        SCRIPTS_DIR / f"{routine.id}.md": script_markdown(library, routine)
+        SCRIPTS_DIR / f"{routine.id}.md": script_markdown(library, library.framed(routine))
         for routine in library.routines.values()
     }
 

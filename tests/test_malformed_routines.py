@@ -32,6 +32,8 @@ CASES: dict[str, tuple[int | None, str]] = {
     "unknown-level.yaml": (4, "level: input should be 'beginner', 'intermediate' or 'advanced'"),
     "top-level-list.yaml": (None, "expected a mapping of fields, found a list"),
     "unknown-fallback.yaml": (5, "unknown fallback routine 'nap-time'"),
+    "unknown-warm-up.yaml": (5, "warm_up: unknown routine 'jumping-jacks'"),
+    "warm-up-of-a-warm-up.yaml": (5, "cool_down: 'core-four' has a warm-up or cool-down of its"),
     "zero-sets.yaml": (9, "exercises[1].dosage.sets: input should be greater than or equal to 1"),
     "unknown-sides.yaml": (7, "exercises[0].dosage.sides: input should be 'none', 'each' or"),
     "bad-id.yaml": (1, "id: must be lower-case words joined by hyphens"),

@@ -109,6 +109,11 @@ class Settings(BaseModel):
         None, description="folder for the workout history (empty: ~/.local/share/voicecoach)"
     )
     chime: bool = Field(True, description="a short chime as each spoken command is heard")
+    warm_up: bool = Field(
+        True,
+        description="a short warm-up before strengthening routines and a cool-down after "
+        '(say "skip" to pass over a part)',
+    )
     check_in: bool = Field(
         True, description="ask how the back feels before a spoken workout (run and serve)"
     )

@@ -31,6 +31,8 @@ def build_session(
     progress: list[str] = []
     if settings.progression:
         routine, progress = plan_progression(library, routine, history)
+    if settings.warm_up:
+        routine = library.framed(routine)  # after progression: warm-ups never step up
     return Session(
         library,
         routine,

@@ -10,6 +10,7 @@ from voicecoach.errors import UserError
 from voicecoach.routines import Library, load_library
 from voicecoach.routines.loader import check_id, load_model
 from voicecoach.routines.schema import Dosage, Exercise, Routine
+from voicecoach.settings import load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,13 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate.set_defaults(handler=validate_paths)
 
 
+def as_run(library: Library, routine: Routine) -> Routine:
+    """`routine` as a workout runs it: with its warm-up and cool-down unless the setting is off."""
+    return library.framed(routine) if load_settings()[0].warm_up else routine
+
+
 def list_routines(args: argparse.Namespace) -> int:
     library = load_library()
     for routine in library.routines.values():
         if args.json:
             print(json.dumps(_summary(library, routine)))
         else:
-            minutes = round(planned_seconds(library, routine) / 60)
+            minutes = round(planned_seconds(library, as_run(library, routine)) / 60)
             print(f"{routine.id:<22} {routine.level:<12} ~{minutes:>2} min  {routine.name}")
     return 0
 
@@ -54,6 +60,11 @@ def show_routine(args: argparse.Namespace) -> int:
         print(routine.description)
     for number, (exercise, _, dosage) in enumerate(library.steps(routine), start=1):
         print(f"{number:>2}. {exercise.name}: {describe_dosage(dosage)}")
+    for part, ref in (("Before", routine.warm_up), ("After", routine.cool_down)):
+        if ref:
+            steps = library.steps(library.routine(ref))
+            names = ", ".join(exercise.name for exercise, _, _ in steps)
+            print(f"{part}: {ref} ({names}; setting warm_up)")
     if routine.fallback:
         print(f"On pain: switches to {routine.fallback}")
     return 0
@@ -61,7 +72,7 @@ def show_routine(args: argparse.Namespace) -> int:
 
 def print_script(args: argparse.Namespace) -> int:
     library = load_library()
-    routine = library.routine(args.routine)
+    routine = as_run(library, library.routine(args.routine))
     print(script_markdown(library, routine) if args.markdown else script_text(library, routine))
     return 0
 
@@ -122,5 +133,5 @@ def _summary(library: Library, routine: Routine) -> dict:
         "level": routine.level,
         "source": routine.source,
         "exercises": [e.exercise for e in routine.exercises],
-        "minutes": round(planned_seconds(library, routine) / 60, 1),
+        "minutes": round(planned_seconds(library, as_run(library, routine)) / 60, 1),
     }

@@ -52,10 +52,16 @@ def build_script(library: Library, routine: Routine, opening: Iterable[str] = ()
     """`opening`: lines said before the routine's welcome (safety notices, today's plan)."""
     plan = library.steps(routine)
     steps = [intro_step(routine, opening)]
+    count, ordinal = sum(entry.part is None for _, entry, _ in plan), 0
     for index, (exercise, entry, dosage) in enumerate(plan):
         if index:
             steps.append(change_step(index, routine.rest_between_exercises, exercise))
-        steps.append(exercise_step(index, len(plan), exercise, dosage))
+        if entry.part is None:
+            ordinal += 1
+            title = f"Exercise {ordinal} of {count}: {exercise.name}."
+        else:
+            title = f"{entry.part.capitalize()}: {exercise.name}."
+        steps.append(exercise_step(index, title, exercise, dosage, entry.before))
         previous_side = None
         for number, (set_number, side) in enumerate(set_order(exercise, dosage)):
             if number and dosage.rest_seconds:
@@ -75,20 +81,28 @@ def set_order(exercise: Exercise, dosage: Dosage) -> Iterator[tuple[int, str | N
             yield number, side
 
 
+FRAMING = {"warm-up": "a warm-up first", "cool-down": "a cool-down after"}
+
+
 def intro_step(routine: Routine, opening: Iterable[str] = ()) -> Step:
-    count = len(routine.exercises)
+    count = sum(entry.part is None for entry in routine.exercises)
+    parts = [FRAMING[p] for p in FRAMING if any(e.part == p for e in routine.exercises)]
+    framing = f", with {' and '.join(parts)}" if parts else ""
     lines = [
         *opening,
         f"{routine.name}.",
         *routine.intro,
-        f"{count} exercise{'s' if count > 1 else ''} today.",
+        f"{count} exercise{'s' if count > 1 else ''} today{framing}.",
     ]
     return Step(StepKind.INTRO, _spoken(lines, State.SPEAKING))
 
 
-def exercise_step(index: int, count: int, exercise: Exercise, dosage: Dosage) -> Step:
+def exercise_step(
+    index: int, title: str, exercise: Exercise, dosage: Dosage, before: Iterable[str] = ()
+) -> Step:
     lines = [
-        f"Exercise {index + 1} of {count}: {exercise.name}.",
+        *before,
+        title,
         describe(dosage),
         *exercise.instructions,
         *exercise.cautions,

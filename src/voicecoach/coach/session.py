@@ -412,7 +412,10 @@ class Session:
     def summary_text(self, reason: str, at: float) -> str:
         """The closing line: praise only for work done, and never after pain."""
         minutes = max(1, round((at - self.started_at) / 60))
-        done = len(set(self.exercises_done))
+        # The routine's own exercises: a warm-up or cool-down done or passed over is not counted.
+        main = {e.exercise for e in self.routine.exercises if e.part is None}
+        done = len(set(self.exercises_done) & main)
+        skipped = len(set(self.exercises_skipped) & main)
         time = f"about {minutes} minute{'s' if minutes != 1 else ''}"
         exercises = f"{done} exercise{'s' if done != 1 else ''}"
         if reason == "pain":
@@ -423,8 +426,8 @@ class Session:
         if not done and not self.sets_completed:
             return f"{opening} Nothing finished this time, and that is fine."
         text = f"{exercises} in {time}." if done else f"Some sets finished, in {time}."
-        if self.exercises_skipped:
-            text += f" {len(set(self.exercises_skipped))} left out."
+        if skipped:
+            text += f" {skipped} left out."
         return f"{opening} {text} Nice work."
 
     def position_text(self) -> str:

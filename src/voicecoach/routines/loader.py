@@ -61,6 +61,28 @@ class Library:
         if circle := self.fallback_circle(routine):
             where = yamlfile.where(path, ("fallback",))
             raise UserError(f"{where}: fallback routines go round in a circle: {circle}")
+        for part in ("warm_up", "cool_down"):
+            if (problem := self._framing_problem(getattr(routine, part))) is not None:
+                raise UserError(f"{yamlfile.where(path, (part,))}: {part}: {problem}")
+
+    def _framing_problem(self, ref: str | None) -> str | None:
+        if ref is None:
+            return None
+        if ref not in self.routines:
+            return f"unknown routine '{ref}'"
+        if self.routines[ref].warm_up or self.routines[ref].cool_down:
+            return f"'{ref}' has a warm-up or cool-down of its own"
+        return None
+
+    def framed(self, routine: Routine) -> Routine:
+        """`routine` with its warm-up's exercises first and its cool-down's last, each part
+        begun with its routine's intro."""
+        before, after = (
+            _part(self.routines[ref], name) if ref else []
+            for ref, name in ((routine.warm_up, "warm-up"), (routine.cool_down, "cool-down"))
+        )
+        exercises = [*before, *routine.exercises, *after]
+        return routine.model_copy(update={"exercises": exercises})
 
     def fallback_circle(self, routine: Routine) -> str | None:
         """`a -> b -> a` when following fallbacks from `routine` comes back to one already passed.
@@ -93,6 +115,14 @@ def load_library(root: Path | None = None, extra: Iterable[Path] = ()) -> Librar
         routine = load_model(path, Routine)
         library.check_routine(routine, path)
     return library
+
+
+def _part(routine: Routine, name: str) -> list[RoutineEntry]:
+    """`routine`'s exercises as the `name` part of another, begun with its intro."""
+    entries = [entry.model_copy(update={"part": name}) for entry in routine.exercises]
+    first = entries[0]
+    entries[0] = first.model_copy(update={"before": [*routine.intro, *first.before]})
+    return entries
 
 
 def _add(table: dict[str, Model], item: Model, path: Path) -> None:

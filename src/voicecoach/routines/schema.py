@@ -150,6 +150,10 @@ class Exercise(Strict):
 
 class RoutineEntry(Strict):
     exercise: Slug
+    before: list[SpokenLine] = Field([], description="Said before the exercise is introduced")
+    part: Literal["warm-up", "cool-down"] | None = Field(
+        None, description="Set by the library for a warm-up's or cool-down's exercises"
+    )
     dosage: DosageOverride = DosageOverride()
     progression: Progression | None = None
     set_lines: list[SpokenLine] = Field(
@@ -165,6 +169,8 @@ class Routine(Strict):
     level: Level
     intro: list[SpokenLine] = []
     fallback: Slug | None = Field("gentle-stretches", description="Routine to switch to on pain")
+    warm_up: Slug | None = Field(None, description="A short routine done first (setting warm_up)")
+    cool_down: Slug | None = Field(None, description="A short routine done last (setting warm_up)")
     rest_between_exercises: Seconds = Field(20, ge=0, le=600)  # default: not in the articles
     exercises: list[RoutineEntry] = Field(min_length=1, max_length=MAX_EXERCISES)
 
