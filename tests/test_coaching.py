@@ -273,3 +273,25 @@ def test_status_before_the_sets_says_how_many_are_to_do(library):
     run.until(lambda r: r.session.step.exercise_index == 0)
     [answer] = [e.text for e in run.command(Command.STATUS) if isinstance(e, Say)]
     assert answer.startswith("Bridge. 2 sets to do. 2 more exercises, next Plank. About ")
+
+
+def test_a_long_hold_reminds_of_form_only_where_it_fits():
+    """A form reminder (the exercise's first caution) after "Halfway." in a long hold, only
+    where it fits: it must never lengthen the hold."""
+    from voicecoach.coach.script import estimate_speech_seconds, hold_cues
+
+    short, long = (
+        "Keep your hips level.",
+        "Listen to your body and ease out of the stretch if anything feels sharp.",
+    )
+    for seconds in (30, 60):
+        for reminder in (short, long):
+            cues = hold_cues(seconds, reminder=reminder)
+            lines = [c.text for c in cues]
+            fits = reminder == short or seconds == 60
+            assert (reminder in lines) == fits, (seconds, reminder)
+            if fits:
+                assert lines.index(reminder) == lines.index("Halfway.") + 1
+            # no line outlasts its gap (the last one ends the hold), so the hold stays its length
+            assert sum(c.gap for c in cues) == seconds
+            assert all(estimate_speech_seconds(c.text) <= c.gap for c in cues[:-1])

@@ -12,6 +12,7 @@ INSTRUCTION_PAUSE = 0.8  # silence after each instruction line, to picture it
 # Said between exercises, in turn, so that praise does not sound canned.
 ENCOURAGEMENT = ("Good work.", "Nice and steady.", "Good effort.", "Well worked.")
 BREATHE = "Keep breathing steadily."  # in holds of 20 s or more: not from the articles
+REMINDER_AFTER = 1.5  # seconds from "Halfway." to a form reminder
 PLAIN_MOVES = (Move(say="Hold.", hold=True), Move(say="Down."))  # a rep with a hold, by default
 
 
@@ -148,7 +149,7 @@ def rep_cues(exercise: Exercise, dosage: Dosage) -> list[Cue]:
     if dosage.reps == 1 and dosage.hold_seconds and dosage.sides != Sides.ALTERNATE:
         return [
             Cue("Get into position.", dosage.tempo_seconds, State.COUNTING, scaled=True),
-            *hold_cues(dosage.hold_seconds),
+            *hold_cues(dosage.hold_seconds, reminder=next(iter(exercise.cautions), None)),
             Cue("Relax.", half, State.COUNTING, rep=1, scaled=True),
         ]
     cues: list[Cue] = []
@@ -179,11 +180,21 @@ def move_cues(moves: Iterable[Move], hold: float, half_tempo: float) -> list[Cue
     return cues
 
 
-def hold_cues(seconds: float, opening: str = "Hold.") -> list[Cue]:
-    """`opening`, markers for long holds, then the last seconds counted down."""
+def estimate_speech_seconds(text: str) -> float:
+    """Roughly how long a text-to-speech voice takes to say `text` (about 170 words a minute)."""
+    return 0.25 + len(text.split()) * 0.36 if text else 0.0
+
+
+def hold_cues(seconds: float, opening: str = "Hold.", reminder: str | None = None) -> list[Cue]:
+    """`opening`, markers for long holds, then the last seconds counted down. `reminder` (a
+    form reminder: the exercise's first caution) after "Halfway." where it fits with room to
+    spare, so that it never lengthens the hold (a line longer than its gap would)."""
     marks: dict[float, str] = {0.0: opening}
     if seconds >= 30:
         marks[seconds / 2] = "Halfway."
+        at = seconds / 2 + REMINDER_AFTER
+        if reminder and estimate_speech_seconds(reminder) * 1.5 <= seconds - 10 - at:
+            marks[at] = reminder
     if seconds >= 20:
         marks[seconds / 4] = BREATHE
         marks[seconds - 10] = "10 seconds left."

@@ -21,7 +21,7 @@ from voicecoach.coach.events import (
     State,
     StateChanged,
 )
-from voicecoach.coach.script import Cue, Step, StepKind, build_script
+from voicecoach.coach.script import Cue, Step, StepKind, build_script, estimate_speech_seconds
 from voicecoach.routines import Library, Routine
 
 TEMPO_STEP = 1.25
@@ -39,11 +39,6 @@ NOT_PAUSED = "Already going."
 REMIND_EVERY = 60.0  # seconds paused between reminders of how to go on
 PAUSED_REMINDER = "We are paused. Say resume to carry on, or end workout to stop."
 MOVES = (Command.NEXT, Command.PREVIOUS, Command.SKIP, Command.REPEAT)  # act while paused too
-
-
-def estimate_speech_seconds(text: str) -> float:
-    """Roughly how long a text-to-speech voice takes to say `text` (about 170 words a minute)."""
-    return 0.25 + len(text.split()) * 0.36 if text else 0.0
 
 
 class Session:
