@@ -27,7 +27,7 @@ from voicecoach.speech.commands import PhraseTable
 from voicecoach.speech.engines import make_recognizer
 from voicecoach.speech.listener import Listener, log_ignored
 from voicecoach.speech.recognizer import Recognizer
-from voicecoach.voices.speakers import make_speaker
+from voicecoach.voices.speakers import Speaker, make_speaker
 from voicecoach.workout import open_history
 
 ANSWER_SECONDS = 12.0
@@ -191,6 +191,11 @@ class Server:
         return self.listener
 
 
+def speaker(settings: Settings) -> Speaker:
+    """The coach's voice as the settings choose it."""
+    return make_speaker(settings.voice, settings.rate, settings.volume)
+
+
 def recognizers(settings: Settings) -> Callable[[PhraseTable], Recognizer]:
     """One recogniser per phrase table, built on first use and kept."""
     built: dict[str, Recognizer] = {}
@@ -216,6 +221,6 @@ def run_live(
     check_device(settings.input_device, "input")  # fail at once, naming the devices there are
     recognizer_for = recognizers(settings)
     print(f"voicecoach: listening with {recognizer_for(commands.SESSION).name}", file=sys.stderr)
-    voice = VoiceCache(make_speaker(settings.voice, settings.rate, settings.volume))
+    voice = VoiceCache(speaker(settings))
     with SoundDeviceOutput(settings.output_device) as output:
         Server(library, settings, output, voice, recognizer_for, show).once(routine, history)

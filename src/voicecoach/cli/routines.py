@@ -10,7 +10,7 @@ from voicecoach.errors import UserError
 from voicecoach.routines import Library, load_library
 from voicecoach.routines.loader import check_id, load_model
 from voicecoach.routines.schema import Dosage, Exercise, Routine
-from voicecoach.settings import load_settings
+from voicecoach.settings import Settings, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,18 +36,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate.set_defaults(handler=validate_paths)
 
 
-def as_run(library: Library, routine: Routine) -> Routine:
+def as_run(library: Library, routine: Routine, settings: Settings | None = None) -> Routine:
     """`routine` as a workout runs it: with its warm-up and cool-down unless the setting is off."""
-    return library.framed(routine) if load_settings()[0].warm_up else routine
+    settings = settings or load_settings()[0]
+    return library.framed(routine) if settings.warm_up else routine
 
 
 def list_routines(args: argparse.Namespace) -> int:
     library = load_library()
+    settings = load_settings()[0]  # once, not per routine
     for routine in library.routines.values():
+        run = as_run(library, routine, settings)
         if args.json:
-            print(json.dumps(_summary(library, routine)))
+            print(json.dumps(_summary(library, routine, run)))
         else:
-            minutes = round(planned_seconds(library, as_run(library, routine)) / 60)
+            minutes = round(planned_seconds(library, run) / 60)
             print(f"{routine.id:<22} {routine.level:<12} ~{minutes:>2} min  {routine.name}")
     return 0
 
@@ -126,12 +129,12 @@ def describe_dosage(dosage: Dosage) -> str:
     return ", ".join(parts)
 
 
-def _summary(library: Library, routine: Routine) -> dict:
+def _summary(library: Library, routine: Routine, run: Routine) -> dict:
     return {
         "id": routine.id,
         "name": routine.name,
         "level": routine.level,
         "source": routine.source,
         "exercises": [e.exercise for e in routine.exercises],
-        "minutes": round(planned_seconds(library, as_run(library, routine)) / 60, 1),
+        "minutes": round(planned_seconds(library, run) / 60, 1),
     }

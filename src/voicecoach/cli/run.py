@@ -65,13 +65,14 @@ def add_recognition_options(parser: argparse.ArgumentParser) -> None:
 
 def add_setting_options(parser: argparse.ArgumentParser) -> None:
     """Options that override the config file (see `voicecoach config`)."""
-    add_voice_options(parser)
+    add_workout_options(parser)
     parser.add_argument("--input-device", dest="input_device", metavar="DEVICE")
     parser.add_argument("--output-device", dest="output_device", metavar="DEVICE")
 
 
-def add_voice_options(parser: argparse.ArgumentParser) -> None:
-    """The config file's recogniser, voice and tempo, overridden (`run`, `serve`, `demo`)."""
+def add_workout_options(parser: argparse.ArgumentParser) -> None:
+    """The config file's recogniser, voice and tempo, overridden (`run`, `serve`, `demo`).
+    Unlike cli/speech's voice options, nothing here has a default of its own."""
     add_recognition_options(parser)
     parser.add_argument("--voice", help="espeak, espeak:VOICENAME, piper or pyttsx3")
     parser.add_argument("--rate", type=int, help="speaking rate, words per minute")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from voicecoach.cli.run import (
     add_setting_options,
-    add_voice_options,
+    add_workout_options,
     json_printer,
     settings_from,
     text_printer,
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="folder for the WAV and the transcript (default: %(default)s)",
     )
     demo.add_argument("--routine", help="default: config")
-    add_voice_options(demo)
+    add_workout_options(demo)
     demo.add_argument(
         "--user-voice",
         default="piper",
@@ -47,14 +47,13 @@ def serve_forever(args: argparse.Namespace) -> int:
     from voicecoach.audio.outputs import SoundDeviceOutput
     from voicecoach.live import VoiceCache
     from voicecoach.routines import load_library
-    from voicecoach.serve import Server, recognizers
-    from voicecoach.voices.speakers import make_speaker
+    from voicecoach.serve import Server, recognizers, speaker
 
     settings = settings_from(args)
     library = load_library()
     library.routine(settings.routine)  # a bad default routine is an error now, not at "start"
     check_device(settings.input_device, "input")
-    voice = VoiceCache(make_speaker(settings.voice, settings.rate, settings.volume))
+    voice = VoiceCache(speaker(settings))
     recognizer_for = recognizers(settings)
     show = json_printer if args.json else text_printer
     with SoundDeviceOutput(settings.output_device) as output:
@@ -73,20 +72,18 @@ def serve_forever(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from voicecoach.demo import Demo
     from voicecoach.routines import load_library
+    from voicecoach.serve import recognizers, speaker
     from voicecoach.speech.commands import SESSION
-    from voicecoach.speech.engines import make_recognizer
     from voicecoach.voices.speakers import make_speaker
 
     settings = settings_from(args)
     library = load_library()
-    recognizer = make_recognizer(settings.engine, settings.vosk_model, SESSION,
-                                 settings.second_opinion)  # fmt: skip
     demo = Demo(
         library,
         args.routine or settings.routine,
         settings,
-        recognizer,
-        coach_voice=make_speaker(settings.voice, settings.rate, settings.volume),
+        recognizers(settings)(SESSION),
+        coach_voice=speaker(settings),
         user_voice=make_speaker(args.user_voice, seed=0),  # the same person every run
         out_dir=args.out,
     )
