@@ -31,14 +31,14 @@ from voicecoach.voices.speakers import Speaker, make_speaker
 from voicecoach.workout import open_history
 
 ANSWER_SECONDS = 12.0
-QUESTION = "Before we start: how does your back feel today? No pain, a dull ache, or sharp pain?"
+QUESTION = "Before we start: how does your back feel today? No pain, a bit sore, or sharp pain?"
 NOT_CAUGHT = "I did not catch that. Say start workout when you are ready."
 SHARP = (
     "With sharp pain it is better not to train today. "
     "Would you like some gentle stretches instead? Yes or no?"
 )
 REST_TODAY = "All right. Rest today, and if the pain does not ease, see a doctor."
-DULL = "A dull ache is fine to work with. We will go gently: tell me if anything hurts."
+SORE = "A bit of soreness is fine to work with. We will go gently: tell me if anything hurts."
 NO_PAIN = "Good. Let's begin."
 OFFER_GENTLE = (
     "Your back hurt in each of your last two workouts, so today I will take you through "
@@ -134,7 +134,7 @@ class Server:
                 return self.library.routines[GENTLE]
             self.say(REST_TODAY)
             return None
-        self.say(DULL if answer == "dull" else NO_PAIN)
+        self.say(SORE if answer == "sore" else NO_PAIN)
         return routine
 
     def ask(self, question: str, table: PhraseTable, tries: int = 1) -> str | None:
