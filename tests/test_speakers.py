@@ -151,6 +151,26 @@ def test_pyttsx3_lines_rendered_from_several_threads_are_never_empty() -> None:
 
 
 @needs_pyttsx3
+def test_a_pyttsx3_render_cut_short_is_tried_again(monkeypatch) -> None:
+    """CI got a line at rate 120 back 0.6 s short (the driver's race again): such a render is
+    tried again and the whole line kept; one that stays short is kept at its longest. The cut
+    render stands in for the race; the check and the retry are the real code."""
+    from voicecoach.voices.speakers import Pyttsx3Speaker
+
+    speaker = Pyttsx3Speaker(rate=120)
+    real = speaker._render_once
+    whole, rate = real(LINE)
+    cut = whole[: len(whole) - round(0.6 * rate)], rate
+    answers = iter([cut])
+    monkeypatch.setattr(speaker, "_render_once", lambda text: next(answers, None) or real(text))
+    assert abs(len(speaker.render(LINE)[0]) - len(whole)) < 0.05 * rate  # renders vary a little
+    shorter = whole[: len(whole) - round(0.9 * rate)], rate
+    answers = iter([shorter, cut, shorter])
+    monkeypatch.setattr(speaker, "_render_once", lambda text: next(answers))
+    assert len(speaker.render(LINE)[0]) == len(cut[0])
+
+
+@needs_pyttsx3
 def test_an_empty_pyttsx3_render_is_tried_again_then_reported(monkeypatch) -> None:
     """The empty render itself comes from a race under load that a test cannot call up at
     will, so here the first renders are replaced by empty ones; the retry and the message are
