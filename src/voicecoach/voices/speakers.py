@@ -23,7 +23,6 @@ DEFAULT_RATE = 165  # words per minute: a calm coaching pace (espeak-ng's own de
 PIPER_NATURAL_RATE = 200  # joe at length_scale 1 paces a line like espeak-ng at 200 wpm
 PIPER_SENTENCE_GAP = 0.25  # seconds of silence piper leaves out between sentences
 ESPEAK_FULL_AMPLITUDE = 100  # espeak-ng -a: 0-200, 100 is its default
-SILENCE = 100  # int16 amplitude below which a sample is silence
 _DOUBLE_BRACKET = re.compile(r"\[(?=\[)")
 _ENGLISH_ID = re.compile(r"(^|[/_\\])en([-_]|$)", re.IGNORECASE)  # gmw/en-us, TTS_MS_EN-US_ZIRA
 
@@ -164,15 +163,13 @@ class Pyttsx3Speaker:
     guard knows them as with the other voices.
 
     Guarded, not the default: its espeak driver writes the WAV before appending the last samples
-    it was given, so under load a render can come back empty or cut short (see EspeakSpeaker).
-    Such a render is tried again, up to RETRIES times; the longest is kept, and a line that
-    never gave any audio is reported in one line.
+    it was given, so under load a render can come back empty (see EspeakSpeaker). An empty render
+    is tried again, RETRIES times, then reported in one line. pyttsx3 gives a process one espeak
+    engine: speakers with different rates in one process now and then render a line at the
+    other's rate (tests/test_speakers.py), so a process uses one (as every command does).
     """
 
     RETRIES = 3
-    # espeak ends every line with ~0.55 s of silence: a render ending in less was cut short (CI:
-    # a line at rate 120 came back 0.6 s short).
-    END_PAUSE = 0.3
 
     def __init__(self, voice: str = "", rate: int | None = None, volume: float | None = None):
         try:
@@ -194,23 +191,11 @@ class Pyttsx3Speaker:
         self.name = f"pyttsx3:{voice or 'default'}"
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
-        longest = np.zeros(0, np.int16), 22_050
         for _ in range(self.RETRIES):
             pcm, rate = self._render_once(plain_text(text))
-            if self._whole(pcm, rate) or not text.strip():
+            if len(pcm) or not text.strip():
                 return pcm, rate
-            longest = max(longest, (pcm, rate), key=lambda render: len(render[0]))
-        if len(longest[0]):
-            return longest
         raise UserError(f"pyttsx3 gave no audio for {text!r} ({self.RETRIES} tries)")
-
-    def _whole(self, pcm: np.ndarray, rate: int) -> bool:
-        if not len(pcm):
-            return False
-        if self._engine.proxy._module.__name__ != "pyttsx3.drivers.espeak":
-            return True  # other drivers' lines need not end in a pause
-        sound = np.flatnonzero(np.abs(pcm.astype(np.int32)) > SILENCE)
-        return len(sound) > 0 and (len(pcm) - 1 - sound[-1]) / rate >= self.END_PAUSE
 
     def _render_once(self, text: str) -> tuple[np.ndarray, int]:
         with self._lock, tempfile.TemporaryDirectory(prefix="voicecoach-") as folder:
