@@ -105,18 +105,23 @@ def state_is(state: State) -> Callable[[list[Event]], bool]:
 
 
 SPOKEN_WITHIN = 4.0  # seconds from beginning a phrase to the command: the phrase and a decode
+# A person answers a beat after the coach's line, not on its last sample; the recogniser wants
+# 0.6 s of quiet before a command (PocketSphinxOptions.min_gap), and the line's echo ends a
+# little after the output is done with it.
+BEAT = 0.8
 
 
 def say(room, run: LiveRun, wav: Path, command: str, over_the_coach: bool = False) -> list[str]:
     """Say a command into the room (twice if need be, as a person would) until it is heard;
     what was obeyed meanwhile (a command misheard on the first try, then this one). A person
-    waits for the coach to finish its line first (CI, under load: an answer to "resume" came
-    late, "next" was said over it and heard as "it hurts?"); speaking over the coach on purpose
-    is `over_the_coach` (barge-in)."""
+    waits for the coach to finish its line first, and a beat more (CI, under load: an answer to
+    "resume" came late, "next" was said over it and heard as "it hurts?"; "next" said as soon as
+    "Keep breathing steadily." had been played was heard as "too painful" and dropped as echo); speaking over the coach on purpose is `over_the_coach` (barge-in)."""
     start = len(run.heard())
     for _ in range(2):
         if not over_the_coach:
             assert run.wait_for(lambda _: not run.output.busy, timeout=15), run.story()
+            time.sleep(BEAT)
         before = run.heard().count(command)
         run.spoken_at.append(run.coach.driver.clock.now())
         room.play(wav)
