@@ -116,7 +116,8 @@ def say(room, run: LiveRun, wav: Path, command: str, over_the_coach: bool = Fals
     what was obeyed meanwhile (a command misheard on the first try, then this one). A person
     waits for the coach to finish its line first, and a beat more (CI, under load: an answer to
     "resume" came late, "next" was said over it and heard as "it hurts?"; "next" said as soon as
-    "Keep breathing steadily." had been played was heard as "too painful" and dropped as echo); speaking over the coach on purpose is `over_the_coach` (barge-in)."""
+    "Keep breathing steadily." had been played was heard as "too painful" and dropped as echo);
+    speaking over the coach on purpose is `over_the_coach` (barge-in)."""
     start = len(run.heard())
     for _ in range(2):
         if not over_the_coach:
