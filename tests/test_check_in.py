@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 
 from voicecoach.audio import SAMPLE_RATE
-from voicecoach.audio.outputs import SilentOutput
 from voicecoach.audio.wavio import read_wav
 from voicecoach.serve import QUESTION
 from voicecoach.speech.commands import CHECK_IN
 from voicecoach.speech.engines import make_recognizer
-from voicecoach.speech.listener import Listener
+from voicecoach.speech.recognizer import recognize_stream
 
 OFFERED = ("no pain", "a bit sore", "sharp pain")
 VOICES = ("kal16", "slt", "rms", "awb")
@@ -43,10 +42,8 @@ def test_each_offered_answer_is_heard_in_a_quiet_room(voice: str, tmp_path: Path
         for offset in OFFSETS:
             quiet = np.zeros(round((0.5 + offset) * SAMPLE_RATE), np.int16)
             pcm = np.concatenate([quiet, speech, np.zeros(2 * SAMPLE_RATE, np.int16)])
-            listener = Listener(recognizer, SilentOutput(), echo_cancel=False)
             recognizer.reset()
             block = SAMPLE_RATE // 10
-            starts = range(0, len(pcm), block)
-            events = [e for i in starts for e in listener.hear(pcm[i : i + block], i / SAMPLE_RATE)]
-            heard[answer, offset] = [e.command for e in events]
+            blocks = (pcm[i : i + block] for i in range(0, len(pcm), block))
+            heard[answer, offset] = [e.command for e in recognize_stream(recognizer, blocks)]
     assert heard == {key: [CHECK_IN.intent_for(key[0])] for key in heard}

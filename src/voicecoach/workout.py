@@ -16,6 +16,11 @@ def open_history(settings: Settings) -> HistoryStore:
     return HistoryStore(settings.data_dir / "history.sqlite3" if settings.data_dir else None)
 
 
+def as_run(library: Library, routine: Routine, settings: Settings) -> Routine:
+    """`routine` as a workout runs it: with its warm-up and cool-down unless the setting is off."""
+    return library.framed(routine) if settings.warm_up else routine
+
+
 def build_session(
     library: Library,
     routine: Routine,
@@ -31,8 +36,7 @@ def build_session(
     progress: list[str] = []
     if settings.progression:
         routine, progress = plan_progression(library, routine, history)
-    if settings.warm_up:
-        routine = library.framed(routine)  # after progression: warm-ups never step up
+    routine = as_run(library, routine, settings)  # after progression: warm-ups never step up
     return Session(
         library,
         routine,

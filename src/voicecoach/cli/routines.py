@@ -10,7 +10,8 @@ from voicecoach.errors import UserError
 from voicecoach.routines import Library, load_library
 from voicecoach.routines.loader import check_id, load_model
 from voicecoach.routines.schema import Dosage, Exercise, Routine
-from voicecoach.settings import Settings, load_settings
+from voicecoach.settings import load_settings
+from voicecoach.workout import as_run
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,12 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate = sub.add_parser("validate", help="check routine or exercise YAML files")
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     validate.set_defaults(handler=validate_paths)
-
-
-def as_run(library: Library, routine: Routine, settings: Settings | None = None) -> Routine:
-    """`routine` as a workout runs it: with its warm-up and cool-down unless the setting is off."""
-    settings = settings or load_settings()[0]
-    return library.framed(routine) if settings.warm_up else routine
 
 
 def list_routines(args: argparse.Namespace) -> int:
@@ -75,7 +70,7 @@ def show_routine(args: argparse.Namespace) -> int:
 
 def print_script(args: argparse.Namespace) -> int:
     library = load_library()
-    routine = as_run(library, library.routine(args.routine))
+    routine = as_run(library, library.routine(args.routine), load_settings()[0])
     print(script_markdown(library, routine) if args.markdown else script_text(library, routine))
     return 0
 
